@@ -1,0 +1,3 @@
+from orbito.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,204 @@
+"""What action registration and the status switch accept."""
+
+import re
+import unicodedata
+from typing import Annotated, Any, Literal
+
+import orjson
+import soupsieve
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from orbito.jsonbody import json_depth_exceeds
+
+ACTION_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"
+PARAMETER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+MAX_PARAMETERS = 50
+MAX_METADATA_BYTES = 4096
+# Free-form JSON is stored and sent back as given; a bound on nesting keeps it serialisable.
+MAX_NESTING = 32
+
+ActionId = Annotated[str, StringConstraints(pattern=ACTION_ID_PATTERN)]
+Number = Annotated[int | float, Field(allow_inf_nan=False)]
+ParameterType = Literal["string", "number", "integer", "boolean", "object", "array"]
+
+_TYPE_CHECKS = {
+    "string": lambda v: isinstance(v, str),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool))
+    or (isinstance(v, float) and v.is_integer()),
+    "boolean": lambda v: isinstance(v, bool),
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+}
+
+
+class ParameterSpec(BaseModel):
+    """One typed parameter; keys beyond these are kept and returned as given."""
+
+    model_config = ConfigDict(strict=True, extra="allow")
+
+    type: ParameterType
+    required: bool = False
+    description: str | None = Field(default=None, max_length=500)
+    default: Any = None
+
+    @model_validator(mode="after")
+    def _default_matches_type(self) -> "ParameterSpec":
+        if "default" in self.model_fields_set and not _TYPE_CHECKS[self.type](self.default):
+            raise ValueError(f"default must be of type {self.type}")
+        if json_depth_exceeds(self.model_extra, MAX_NESTING) or json_depth_exceeds(self.default, MAX_NESTING):
+            raise ValueError(f"values may nest at most {MAX_NESTING} levels deep")
+        return self
+
+    def stored(self, given: dict[str, Any]) -> dict[str, Any]:
+        """The spec as the client sent it, with `required` made explicit."""
+        return given if "required" in given else {**given, "required": False}
+
+
+class Position(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore")
+
+    x: Number
+    y: Number
+
+
+class ActionRegistration(BaseModel):
+    model_config = ConfigDict(
+        strict=True,
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "action_id": "add-to-cart-button",
+                    "intent": "addToCart",
+                    "description": "Adds the current product to the shopping cart",
+                    "selector": "[data-orbito-id='add-to-cart-button']",
+                    "parameters": {
+                        "quantity": {
+                            "type": "number",
+                            "required": False,
+                            "default": 1,
+                            "description": "Number of items to add",
+                        },
+                        "productId": {"type": "string", "required": True, "description": "Product identifier"},
+                    },
+                    "position": {"x": 450, "y": 320},
+                    "metadata": {"component_type": "button", "page_path": "/product/123"},
+                }
+            ]
+        },
+    )
+
+    action_id: ActionId
+    intent: str = Field(min_length=1, max_length=128)
+    description: str | None = Field(default="", max_length=2000)
+    selector: str = Field(min_length=1, max_length=1000)
+    parameters: dict[str, ParameterSpec] | None = None
+    position: Position | None = None
+    metadata: dict[str, Any] | None = None
+
+    @field_validator("intent")
+    @classmethod
+    def _no_control_characters(cls, value: str) -> str:
+        if any(unicodedata.category(character) == "Cc" for character in value):
+            raise ValueError("must not contain control characters")
+        return value
+
+    @field_validator("selector")
+    @classmethod
+    def _parses_as_css(cls, value: str) -> str:
+        try:
+            soupsieve.compile(value)
+        except Exception as error:  # soupsieve raises several types for a selector it cannot read
+            raise ValueError(f"not a valid CSS selector ({str(error).splitlines()[0]})") from None
+        return value
+
+    @field_validator("parameters")
+    @classmethod
+    def _parameter_names(cls, value: dict[str, ParameterSpec] | None) -> dict[str, ParameterSpec] | None:
+        if value is None:
+            return None
+        if len(value) > MAX_PARAMETERS:
+            raise ValueError(f"at most {MAX_PARAMETERS} parameters are allowed")
+        for name in value:
+            if not PARAMETER_NAME.fullmatch(name):
+                raise ValueError(f"parameter name {name!r} must match [A-Za-z_][A-Za-z0-9_]{{0,63}}")
+        return value
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata_shape(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is None:
+            return None
+        for key in ("component_type", "page_path"):
+            if key in value and not isinstance(value[key], str):
+                raise ValueError(f"{key} must be a string")
+        if json_depth_exceeds(value, MAX_NESTING):
+            raise ValueError(f"metadata may nest at most {MAX_NESTING} levels deep")
+        if len(orjson.dumps(value)) > MAX_METADATA_BYTES:
+            raise ValueError(f"metadata must be at most {MAX_METADATA_BYTES} bytes as JSON")
+        return value
+
+    def stored_parameters(self, given: dict[str, Any]) -> dict[str, Any]:
+        if not self.parameters:
+            return {}
+        return {name: spec.stored(given[name]) for name, spec in self.parameters.items()}
+
+    def stored_position(self) -> dict[str, float | int] | None:
+        return None if self.position is None else {"x": self.position.x, "y": self.position.y}
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(strict=True, extra="ignore", json_schema_extra={"examples": [{"is_active": False}]})
+
+    is_active: bool
+
+
+class ActionRegistered(BaseModel):
+    success: bool
+    action_id: str
+    registered_at: str
+
+
+class DiscoveredAction(BaseModel):
+    action_id: str
+    intent: str
+    description: str
+    selector: str
+    parameters: dict[str, dict[str, Any]]
+    position: dict[str, float] | None
+    metadata: dict[str, Any]
+    is_active: bool
+    usage_count: int
+    last_used: str | None
+
+
+class Discovery(BaseModel):
+    domain: str
+    actions: list[DiscoveredAction]
+    total_count: int
+
+
+class StatusChanged(BaseModel):
+    success: bool
+    action_id: str
+    is_active: bool
+    updated_at: str
+
+
+class UsageRecorded(BaseModel):
+    success: bool
+    usage_count: int
+
+
+class ActionDeleted(BaseModel):
+    success: bool
+    action_id: str
+    deleted_at: str

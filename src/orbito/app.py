@@ -1,0 +1,121 @@
+"""Building the ASGI application: routes, error handlers and the layers around them."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
+
+from orbito import __version__
+from orbito.actions.routes import router as actions_router
+from orbito.db.engine import Database, create_engine
+from orbito.errors import InvalidSchema, MethodNotAllowed, OrbitoError, RouteNotFound
+from orbito.health import router as health_router
+from orbito.http.cors import CORSMiddleware
+from orbito.http.guard import GuardMiddleware
+from orbito.http.requestlog import RequestLogMiddleware
+from orbito.logs import configure_logging
+from orbito.openapi import install_openapi
+from orbito.ratelimit import RateLimiter
+from orbito.responses import JSONResponse
+from orbito.settings import Settings
+from orbito.websites.routes import router as websites_router
+
+log = logging.getLogger("orbito.errors")
+
+API_PREFIX = "/api/v1"
+DESCRIPTION = """\
+Websites register the actions that AI agents may take on them; the browser extension
+discovers those actions, runs one, and reports the use.
+
+Every error answers with the envelope `{"error": {"code", "message", "details"}}`.
+Keyed routes take the website's key in the `X-API-Key` header.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.db = Database(create_engine(settings))
+        app.state.rate_limiter = RateLimiter(settings)
+        try:
+            yield
+        finally:
+            await app.state.db.dispose()
+
+    app = FastAPI(
+        title="Orbito",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        redirect_slashes=False,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        default_response_class=JSONResponse,
+    )
+    app.state.settings = settings
+    app.include_router(websites_router, prefix=API_PREFIX)
+    app.include_router(actions_router, prefix=API_PREFIX)
+    app.include_router(health_router)
+    _install_error_handlers(app)
+    install_openapi(app)
+
+    # Added innermost first: the request log wraps everything, so every answer carries an id.
+    app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(CORSMiddleware)
+    app.add_middleware(RequestLogMiddleware, trusted_proxies=settings.trusted_proxies)
+    return app
+
+
+PROBED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(app: FastAPI, request: Request) -> str:
+    """The methods some route accepts on this path, found by asking the router for each."""
+    allowed = {"OPTIONS"}
+    for method in PROBED_METHODS:
+        probe = {**request.scope, "method": method}
+        if any(route.matches(probe)[0] is Match.FULL for route in app.router.routes):
+            allowed.add(method)
+    return ", ".join(sorted(allowed))
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    def answer(error: OrbitoError) -> JSONResponse:
+        return JSONResponse(error.envelope(), status_code=error.status, headers=error.headers)
+
+    @app.exception_handler(OrbitoError)
+    async def orbito_error(request: Request, error: OrbitoError) -> JSONResponse:
+        return answer(error)
+
+    @app.exception_handler(HTTPException)
+    async def framework_error(request: Request, error: HTTPException) -> JSONResponse:
+        if error.status_code == 404:
+            return answer(RouteNotFound(details={"path": request.url.path}))
+        if error.status_code == 405:
+            allowed = _allowed_methods(app, request)
+            return answer(MethodNotAllowed(details={"allowed": allowed.split(", ")}, headers={"Allow": allowed}))
+        generic = OrbitoError(str(error.detail))
+        generic.status = error.status_code
+        generic.code = "INVALID_SCHEMA" if error.status_code == 400 else "INTERNAL_ERROR"
+        return answer(generic)
+
+    @app.exception_handler(RequestValidationError)
+    async def framework_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+        fields = [
+            {"field": ".".join(str(part) for part in item["loc"]), "message": item["msg"]}
+            for item in error.errors()
+        ]
+        return answer(InvalidSchema(fields))
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+        log.exception("http.unhandled_error", extra={"path": request.url.path})
+        return answer(OrbitoError())

@@ -1,0 +1,59 @@
+"""The schema, as SQLAlchemy Core tables; migrations create it and repositories query it."""
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from orbito.db.types import JSONDocument, UTCDateTime
+
+metadata = MetaData()
+
+websites = Table(
+    "websites",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("domain", String(253), nullable=False, unique=True),
+    Column("website_name", String(200), nullable=False),
+    Column("owner_email", String(254), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Keys live apart from websites so that a website can hold more than one while a key is rotated.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_digest", String(64), primary_key=True),
+    Column("website_id", String(36), ForeignKey("websites.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=True),
+)
+
+actions = Table(
+    "actions",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("website_id", String(36), ForeignKey("websites.id", ondelete="CASCADE"), nullable=False),
+    Column("action_id", String(128), nullable=False),
+    Column("intent", String(128), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("selector", Text, nullable=False),
+    Column("parameters", JSONDocument, nullable=False),
+    Column("position", JSONDocument, nullable=True),
+    Column("meta", JSONDocument, nullable=False),
+    Column("is_active", Boolean, nullable=False),
+    Column("usage_count", BigInteger, nullable=False),
+    Column("last_used", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("registered_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("website_id", "action_id", name="uq_actions_website_action"),
+)

@@ -1,0 +1,1 @@
+"""The ASGI layers every request passes through before it reaches a route."""

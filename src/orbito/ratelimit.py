@@ -1,0 +1,148 @@
+"""Rate limits: which routes are limited, by what, and the moving-window counters behind them."""
+
+import logging
+import math
+import time
+from dataclasses import dataclass
+from enum import Enum
+
+from limits import RateLimitItem
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+
+from orbito.errors import RateLimitExceeded
+from orbito.settings import Settings
+
+log = logging.getLogger("orbito.ratelimit")
+
+
+class CountedBy(Enum):
+    CLIENT_IP = "ip"
+    API_KEY = "key"
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    counted_by: CountedBy
+
+
+# One row per limited route; the numbers come from settings (ORBITO_RATE_LIMIT_<NAME>).
+WEBSITE_REGISTER = Limit("website_register", CountedBy.CLIENT_IP)
+ACTION_REGISTER = Limit("action_register", CountedBy.API_KEY)
+DISCOVERY = Limit("discovery", CountedBy.CLIENT_IP)
+# Usage comes from every visitor of a site through the site's one key: counting it per key
+# would let a popular site's own traffic starve its counts, so it is counted per client.
+USAGE = Limit("usage", CountedBy.CLIENT_IP)
+KEYED = Limit("keyed", CountedBy.API_KEY)
+
+# How long a storage outage is reported once, rather than on every request.
+OUTAGE_LOG_INTERVAL_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    limit: int
+    remaining: int
+    reset_at: int
+    window_seconds: int
+    allowed: bool
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(self.remaining),
+            "X-RateLimit-Reset": str(self.reset_at),
+        }
+        if not self.allowed:
+            headers["Retry-After"] = str(self.retry_after)
+        return headers
+
+    @property
+    def retry_after(self) -> int:
+        return max(1, math.ceil(self.reset_at - time.time()))
+
+
+class RateLimiter:
+    def __init__(self, settings: Settings) -> None:
+        self.enabled = settings.rate_limits_enabled
+        self.items: dict[str, RateLimitItem] = settings.rate_limit_items
+        self.storage: Storage = (
+            RedisStorage(
+                _redis_storage_uri(settings.redis_url),
+                implementation="redispy",
+                key_prefix="orbito",
+                wrap_exceptions=True,
+            )
+            if settings.redis_url
+            else MemoryStorage()
+        )
+        self.strategy = MovingWindowRateLimiter(self.storage)
+        self.storage_healthy = True
+        self._last_outage_log = -math.inf
+
+    async def hit(self, limit: Limit, identity: str) -> Verdict | None:
+        """Count one request; None when limits are off or the counters cannot be reached."""
+        if not self.enabled:
+            return None
+        item = self.items[limit.name]
+        try:
+            allowed = await self.strategy.hit(item, limit.name, identity)
+            stats = await self.strategy.get_window_stats(item, limit.name, identity)
+        except Exception as error:  # any storage failure: serve the request rather than refuse it
+            self._storage_failed(error)
+            return None
+        self._storage_recovered()
+        return Verdict(
+            limit=item.amount,
+            remaining=max(0, stats.remaining),
+            reset_at=math.ceil(stats.reset_time),
+            window_seconds=item.get_expiry(),
+            allowed=allowed,
+        )
+
+    async def check(self, limit: Limit, identity: str) -> dict[str, str]:
+        """Count one request and return its headers, or raise 429 if it is over the limit."""
+        verdict = await self.hit(limit, identity)
+        if verdict is None:
+            return {}
+        headers = verdict.headers()
+        if not verdict.allowed:
+            raise RateLimitExceeded(
+                details={
+                    "limit": verdict.limit,
+                    "window_seconds": verdict.window_seconds,
+                    "retry_after": int(headers["Retry-After"]),
+                },
+                headers=headers,
+            )
+        return headers
+
+    async def ping(self) -> bool:
+        try:
+            healthy = bool(await self.storage.check())
+        except Exception:
+            healthy = False
+        if healthy:
+            self._storage_recovered()
+        else:
+            self.storage_healthy = False
+        return healthy
+
+    def _storage_failed(self, error: Exception) -> None:
+        self.storage_healthy = False
+        now = time.monotonic()
+        if now - self._last_outage_log >= OUTAGE_LOG_INTERVAL_SECONDS:
+            self._last_outage_log = now
+            log.error("ratelimit.storage_unavailable", extra={"error": type(error).__name__})
+
+    def _storage_recovered(self) -> None:
+        if not self.storage_healthy:
+            self.storage_healthy = True
+            self._last_outage_log = -math.inf
+            log.warning("ratelimit.storage_recovered")
+
+
+def _redis_storage_uri(redis_url: str) -> str:
+    """`limits` names its asynchronous Redis storage `async+redis://`."""
+    return redis_url if redis_url.startswith("async+") else "async+" + redis_url

@@ -1,0 +1,79 @@
+"""Every setting of the service, read from `ORBITO_*` variables and `.env`; nowhere else."""
+
+from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
+from typing import Annotated, Literal
+
+from limits import RateLimitItem, parse
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+RATE_LIMIT_FIELDS = (
+    "rate_limit_website_register",
+    "rate_limit_action_register",
+    "rate_limit_discovery",
+    "rate_limit_usage",
+    "rate_limit_keyed",
+)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ORBITO_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = "sqlite:///./orbito.db"
+    database_pool_size: int = Field(default=10, ge=1)
+    database_pool_timeout_seconds: float = Field(default=10.0, gt=0)
+    database_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+    auto_migrate: bool = True
+
+    redis_url: str | None = None
+    trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = []
+
+    rate_limits_enabled: bool = True
+    rate_limit_website_register: str = "10/hour"
+    rate_limit_action_register: str = "100/minute"
+    rate_limit_discovery: str = "60/minute"
+    rate_limit_usage: str = "120/minute"
+    rate_limit_keyed: str = "600/minute"
+
+    max_body_bytes: int = Field(default=64 * 1024, ge=1)
+    max_actions_per_website: int = Field(default=1000, ge=1)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _case_insensitive(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        return value.upper() if value.lower() in {"debug", "info", "warning", "error"} else value.lower()
+
+    @field_validator(*RATE_LIMIT_FIELDS)
+    @classmethod
+    def _parses_as_rate_limit(cls, value: str) -> str:
+        parse(value)
+        return value
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @cached_property
+    def rate_limit_items(self) -> dict[str, RateLimitItem]:
+        return {name.removeprefix("rate_limit_"): parse(getattr(self, name)) for name in RATE_LIMIT_FIELDS}
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,68 @@
+"""Registering websites, looking them up, and telling which website an API key belongs to."""
+
+import logging
+import uuid
+
+from orbito.db.engine import Database
+from orbito.errors import InvalidApiKey, WebsiteNotFound
+from orbito.timefmt import iso_utc, utc_now
+from orbito.websites import repository
+from orbito.websites.keys import key_digest, new_api_key
+from orbito.websites.repository import KeyHolder
+from orbito.websites.schemas import WebsiteRegistration
+
+log = logging.getLogger("orbito.websites")
+
+
+async def register_website(db: Database, registration: WebsiteRegistration) -> dict:
+    website_id = str(uuid.uuid4())
+    api_key = new_api_key()
+    now = utc_now()
+
+    async with db.write() as connection:
+        await repository.insert_website(
+            connection,
+            website_id=website_id,
+            domain=registration.domain,
+            website_name=registration.website_name,
+            owner_email=registration.owner_email,
+            key_digest=key_digest(api_key),
+            now=now,
+        )
+
+    log.info("website.registered", extra={"website_id": website_id, "domain": registration.domain})
+    return {
+        "website_id": website_id,
+        "domain": registration.domain,
+        "api_key": api_key,
+        "created_at": iso_utc(now),
+    }
+
+
+async def authenticate(db: Database, api_key: str | None) -> KeyHolder:
+    if not api_key:
+        raise InvalidApiKey("The X-API-Key header is missing")
+    async with db.read() as connection:
+        holder = await repository.key_holder(connection, key_digest(api_key), utc_now())
+    if holder is None:
+        raise InvalidApiKey()
+    return holder
+
+
+async def website_details(db: Database, holder: KeyHolder, website_id: str) -> dict:
+    # A foreign website is answered exactly like a missing one, so a key learns nothing of others.
+    if website_id.lower() != holder.website_id:
+        raise WebsiteNotFound(details={"website_id": website_id})
+    async with db.read() as connection:
+        row = await repository.website_with_counts(connection, holder.website_id)
+    if row is None:
+        raise WebsiteNotFound(details={"website_id": website_id})
+    return {
+        "website_id": row["id"],
+        "domain": row["domain"],
+        "website_name": row["website_name"],
+        "owner_email": row["owner_email"],
+        "created_at": iso_utc(row["created_at"]),
+        "total_actions": int(row["total_actions"]),
+        "active_actions": int(row["active_actions"]),
+    }
