@@ -1,7 +1,8 @@
 """Fixtures: a migrated database per test, the app on it, and an HTTP client for the app."""
 
-import inspect
-from collections.abc import AsyncIterator, Callable
+import logging
+import shutil
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -15,25 +16,23 @@ from orbito.settings import Settings
 BASE = "http://testserver/api/v1"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if inspect.iscoroutinefunction(getattr(item, "function", None)):
-            item.add_marker(pytest.mark.anyio)
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One database migrated once per run; each test starts from a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "orbito.db"
+    upgrade(Settings(_env_file=None, database_url=f"sqlite:///{path}"))
+    return path
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'orbito.db'}"
+def database_url(tmp_path: Path, migrated_template: Path) -> str:
+    path = tmp_path / "orbito.db"
+    shutil.copyfile(migrated_template, path)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture
 def migrated_database(database_url: str) -> str:
-    upgrade(Settings(_env_file=None, database_url=database_url))
     return database_url
 
 
@@ -43,7 +42,7 @@ def make_settings(migrated_database: str) -> Callable[..., Settings]:
     database_url = migrated_database
 
     def make(**overrides: object) -> Settings:
-        return Settings(_env_file=None, database_url=database_url, **overrides)
+        return Settings(_env_file=None, **{"database_url": database_url, **overrides})
 
     return make
 
@@ -63,6 +62,16 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app) as http:
         yield http
+
+
+@pytest.fixture
+def orbito_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Capture the service's own log records, which do not propagate to the root logger."""
+    logger = logging.getLogger("orbito")
+    logger.addHandler(caplog.handler)
+    caplog.handler.setLevel(logging.DEBUG)
+    yield caplog
+    logger.removeHandler(caplog.handler)
 
 
 class running_app:

@@ -11,7 +11,7 @@ from starlette.routing import Match
 
 from orbito import __version__
 from orbito.actions.routes import router as actions_router
-from orbito.db.engine import Database, create_engine
+from orbito.db.engine import open_database
 from orbito.errors import InvalidSchema, MethodNotAllowed, OrbitoError, RouteNotFound
 from orbito.health import router as health_router
 from orbito.http.cors import CORSMiddleware
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.db = Database(create_engine(settings))
+        app.state.db = open_database(settings)
         app.state.rate_limiter = RateLimiter(settings)
         try:
             yield

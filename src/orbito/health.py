@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter, Request
 
+from orbito.db.engine import ping
 from orbito.errors import OrbitoError, ServiceUnavailable
 from orbito.responses import JSONResponse
 
@@ -18,7 +19,7 @@ async def readyz(request: Request) -> JSONResponse:
     state = request.app.state
     checks = {}
     try:
-        await state.db.ping()
+        await ping(state.db)
         checks["database"] = "ok"
     except OrbitoError:
         checks["database"] = "unavailable"

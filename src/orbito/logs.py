@@ -53,14 +53,18 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+class _OrbitoHandler(logging.StreamHandler):
+    """Ours, so that configuring again replaces it and leaves other handlers alone."""
+
+
 def configure_logging(settings: Settings) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _OrbitoHandler(sys.stderr)
     handler.setFormatter(JSONFormatter() if settings.log_format == "json" else TextFormatter())
     handler.addFilter(_RequestIdFilter())
-    root = logging.getLogger("orbito")
-    root.handlers[:] = [handler]
-    root.setLevel(settings.log_level)
-    root.propagate = False
-    for name in ("uvicorn", "uvicorn.error"):
-        logging.getLogger(name).handlers[:] = [handler]
+    for name in ("orbito", "uvicorn", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [h for h in logger.handlers if not isinstance(h, _OrbitoHandler)]
+        logger.addHandler(handler)
+        logger.propagate = False
+    logging.getLogger("orbito").setLevel(settings.log_level)
     logging.getLogger("uvicorn.access").disabled = True

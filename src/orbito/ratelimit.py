@@ -44,7 +44,7 @@ OUTAGE_LOG_INTERVAL_SECONDS = 60.0
 class Verdict:
     limit: int
     remaining: int
-    reset_at: int
+    reset_time: float
     window_seconds: int
     allowed: bool
 
@@ -52,7 +52,7 @@ class Verdict:
         headers = {
             "X-RateLimit-Limit": str(self.limit),
             "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(self.reset_at),
+            "X-RateLimit-Reset": str(math.ceil(self.reset_time)),
         }
         if not self.allowed:
             headers["Retry-After"] = str(self.retry_after)
@@ -60,7 +60,7 @@ class Verdict:
 
     @property
     def retry_after(self) -> int:
-        return max(1, math.ceil(self.reset_at - time.time()))
+        return max(1, math.ceil(self.reset_time - time.time()))
 
 
 class RateLimiter:
@@ -96,7 +96,7 @@ class RateLimiter:
         return Verdict(
             limit=item.amount,
             remaining=max(0, stats.remaining),
-            reset_at=math.ceil(stats.reset_time),
+            reset_time=stats.reset_time,
             window_seconds=item.get_expiry(),
             allowed=allowed,
         )

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from orbito.db.tables import actions, websites
 
@@ -26,34 +26,34 @@ def _one_action(website_id: str, action_id: str):  # type: ignore[no-untyped-def
     return (actions.c.website_id == website_id) & (actions.c.action_id == action_id)
 
 
-async def update_registration(
-    connection: AsyncConnection, website_id: str, action_id: str, fields: dict[str, Any]
+def update_registration(
+    connection: Connection, website_id: str, action_id: str, fields: dict[str, Any]
 ) -> bool:
     """Replace what the SDK describes of an existing action; False if there is none."""
-    result = await connection.execute(
+    result = connection.execute(
         update(actions).where(_one_action(website_id, action_id)).values(**fields)
     )
     return result.rowcount > 0
 
 
-async def lock_website(connection: AsyncConnection, website_id: str) -> None:
+def lock_website(connection: Connection, website_id: str) -> None:
     """Serialise the creation of a website's actions, so that the per-website cap holds.
 
     SQLite needs nothing here: its write transactions already run one at a time.
     """
     if connection.dialect.name != "sqlite":
-        await connection.execute(select(websites.c.id).where(websites.c.id == website_id).with_for_update())
+        connection.execute(select(websites.c.id).where(websites.c.id == website_id).with_for_update())
 
 
-async def count_actions(connection: AsyncConnection, website_id: str) -> int:
+def count_actions(connection: Connection, website_id: str) -> int:
     query = select(func.count()).select_from(actions).where(actions.c.website_id == website_id)
-    return int((await connection.execute(query)).scalar_one())
+    return int((connection.execute(query)).scalar_one())
 
 
-async def insert_action(
-    connection: AsyncConnection, website_id: str, action_id: str, fields: dict[str, Any], now: datetime
+def insert_action(
+    connection: Connection, website_id: str, action_id: str, fields: dict[str, Any], now: datetime
 ) -> None:
-    await connection.execute(
+    connection.execute(
         insert(actions).values(
             website_id=website_id,
             action_id=action_id,
@@ -66,7 +66,7 @@ async def insert_action(
     )
 
 
-async def list_actions(connection: AsyncConnection, website_id: str, is_active: bool) -> list[Any]:
+def list_actions(connection: Connection, website_id: str, is_active: bool) -> list[Any]:
     order = actions.c.action_id
     if connection.dialect.name == "postgresql":
         order = order.collate("C")  # byte order, as on SQLite, whatever the database's locale
@@ -75,13 +75,13 @@ async def list_actions(connection: AsyncConnection, website_id: str, is_active: 
         .where(actions.c.website_id == website_id, actions.c.is_active == is_active)
         .order_by(order)
     )
-    return list((await connection.execute(query)).all())
+    return list((connection.execute(query)).all())
 
 
-async def set_status(
-    connection: AsyncConnection, website_id: str, action_id: str, is_active: bool, now: datetime
+def set_status(
+    connection: Connection, website_id: str, action_id: str, is_active: bool, now: datetime
 ) -> bool:
-    result = await connection.execute(
+    result = connection.execute(
         update(actions)
         .where(_one_action(website_id, action_id))
         .values(is_active=is_active, updated_at=now)
@@ -89,11 +89,11 @@ async def set_status(
     return result.rowcount > 0
 
 
-async def record_usage(
-    connection: AsyncConnection, website_id: str, action_id: str, now: datetime
+def record_usage(
+    connection: Connection, website_id: str, action_id: str, now: datetime
 ) -> int | None:
     """Add one use in a single statement, so that concurrent reports never share a count."""
-    result = await connection.execute(
+    result = connection.execute(
         update(actions)
         .where(_one_action(website_id, action_id))
         .values(usage_count=actions.c.usage_count + 1, last_used=now)
@@ -102,6 +102,6 @@ async def record_usage(
     return result.scalar_one_or_none()
 
 
-async def delete_action(connection: AsyncConnection, website_id: str, action_id: str) -> bool:
-    result = await connection.execute(delete(actions).where(_one_action(website_id, action_id)))
+def delete_action(connection: Connection, website_id: str, action_id: str) -> bool:
+    result = connection.execute(delete(actions).where(_one_action(website_id, action_id)))
     return result.rowcount > 0

@@ -70,7 +70,7 @@ async def discover_actions(
         normalised = normalise_domain(domain)
     except InvalidDomain as error:
         raise InvalidSchema.single("domain", str(error)) from None
-    active = _BOOLEANS.get((is_active or "true").lower())
+    active = True if is_active is None else _BOOLEANS.get(is_active.lower())
     if active is None:
         raise InvalidSchema.single("is_active", "must be true or false")
     return JSONResponse(await service.discover_actions(db, normalised, active))

@@ -1,5 +1,6 @@
 """What action registration and the status switch accept."""
 
+import math
 import re
 import unicodedata
 from typing import Annotated, Any, Literal
@@ -10,6 +11,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
     StringConstraints,
     field_validator,
     model_validator,
@@ -25,7 +27,15 @@ MAX_METADATA_BYTES = 4096
 MAX_NESTING = 32
 
 ActionId = Annotated[str, StringConstraints(pattern=ACTION_ID_PATTERN)]
-Number = Annotated[int | float, Field(allow_inf_nan=False)]
+
+
+def _finite_number(value: Any) -> int | float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+Number = Annotated[Any, PlainValidator(_finite_number, json_schema_input_type=float)]
 ParameterType = Literal["string", "number", "integer", "boolean", "object", "array"]
 
 _TYPE_CHECKS = {

@@ -1,7 +1,10 @@
 """Registering, discovering, switching, counting and deleting actions."""
 
 import logging
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from orbito.actions import repository
 from orbito.actions.schemas import ActionRegistration
@@ -28,29 +31,37 @@ async def register_action(
         "registered_at": now,
         "updated_at": now,
     }
-
-    async with db.write() as connection:
-        if not await repository.update_registration(connection, holder.website_id, action.action_id, fields):
-            await repository.lock_website(connection, holder.website_id)
-            # Another request may have created it while this one waited for the lock.
-            if not await repository.update_registration(
-                connection, holder.website_id, action.action_id, fields
-            ):
-                if await repository.count_actions(connection, holder.website_id) >= cap:
-                    raise ActionLimitExceeded(details={"limit": cap})
-                await repository.insert_action(connection, holder.website_id, action.action_id, fields, now)
-                log.info("action.created", extra={"website_id": holder.website_id, "action_id": action.action_id})
-
+    created = await db.write(_upsert, holder.website_id, action.action_id, fields, cap, now)
+    if created:
+        log.info("action.created", extra={"website_id": holder.website_id, "action_id": action.action_id})
     return {"success": True, "action_id": action.action_id, "registered_at": iso_utc(now)}
 
 
-async def discover_actions(db: Database, domain: str, is_active: bool) -> dict:
-    async with db.read() as connection:
-        website_id = await websites.website_id_for_domain(connection, domain)
-        if website_id is None:
-            raise DomainNotFound(details={"domain": domain})
-        rows = await repository.list_actions(connection, website_id, is_active)
+def _upsert(
+    connection: Connection, website_id: str, action_id: str, fields: dict, cap: int, now: datetime
+) -> bool:
+    """Update the action if it exists, else create it within the cap; True when created."""
+    if repository.update_registration(connection, website_id, action_id, fields):
+        return False
+    repository.lock_website(connection, website_id)
+    # Another request may have created it while this one waited for the lock.
+    if repository.update_registration(connection, website_id, action_id, fields):
+        return False
+    if repository.count_actions(connection, website_id) >= cap:
+        raise ActionLimitExceeded(details={"limit": cap})
+    repository.insert_action(connection, website_id, action_id, fields, now)
+    return True
 
+
+def _discover(connection: Connection, domain: str, is_active: bool) -> list[Any]:
+    website_id = websites.website_id_for_domain(connection, domain)
+    if website_id is None:
+        raise DomainNotFound(details={"domain": domain})
+    return repository.list_actions(connection, website_id, is_active)
+
+
+async def discover_actions(db: Database, domain: str, is_active: bool) -> dict:
+    rows = await db.read(_discover, domain, is_active)
     listed = [
         {
             "action_id": row.action_id,
@@ -71,17 +82,14 @@ async def discover_actions(db: Database, domain: str, is_active: bool) -> dict:
 
 async def set_status(db: Database, holder: KeyHolder, action_id: str, is_active: bool) -> dict:
     now = utc_now()
-    async with db.write() as connection:
-        found = await repository.set_status(connection, holder.website_id, action_id, is_active, now)
-    if not found:
+    if not await db.write(repository.set_status, holder.website_id, action_id, is_active, now):
         raise ActionNotFound(details={"action_id": action_id})
     log.info("action.status_changed", extra={"action_id": action_id, "is_active": is_active})
     return {"success": True, "action_id": action_id, "is_active": is_active, "updated_at": iso_utc(now)}
 
 
 async def record_usage(db: Database, holder: KeyHolder, action_id: str) -> dict:
-    async with db.write() as connection:
-        usage_count = await repository.record_usage(connection, holder.website_id, action_id, utc_now())
+    usage_count = await db.write(repository.record_usage, holder.website_id, action_id, utc_now())
     if usage_count is None:
         raise ActionNotFound(details={"action_id": action_id})
     return {"success": True, "usage_count": usage_count}
@@ -89,9 +97,7 @@ async def record_usage(db: Database, holder: KeyHolder, action_id: str) -> dict:
 
 async def delete_action(db: Database, holder: KeyHolder, action_id: str) -> dict:
     now = utc_now()
-    async with db.write() as connection:
-        found = await repository.delete_action(connection, holder.website_id, action_id)
-    if not found:
+    if not await db.write(repository.delete_action, holder.website_id, action_id):
         raise ActionNotFound(details={"action_id": action_id})
     log.info("action.deleted", extra={"website_id": holder.website_id, "action_id": action_id})
     return {"success": True, "action_id": action_id, "deleted_at": iso_utc(now)}

@@ -1,18 +1,30 @@
-"""The database engine, and the two kinds of transaction every request uses."""
+"""The database: one way to run a unit of work, whichever server is behind it.
 
+Repositories are plain synchronous SQLAlchemy Core functions taking a Connection. A unit of
+work runs in one transaction and commits when it returns. On SQLite it runs on a small pool of
+threads with the standard driver, one hop per transaction rather than one per statement; on
+PostgreSQL it runs through asyncpg on the event loop, via SQLAlchemy's `run_sync`.
+"""
+
+import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
 
 import orjson
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import event, exc, text
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from orbito.errors import ServiceUnavailable
 from orbito.settings import Settings
 
 log = logging.getLogger("orbito.db")
+
+Result = TypeVar("Result")
+Work = Callable[..., Result]
 
 # Failures that mean the database could not be reached or did not answer in time, as opposed
 # to a fault in a query: these become 503 SERVICE_UNAVAILABLE rather than 500.
@@ -26,93 +38,128 @@ UNREACHABLE = (
     OSError,
 )
 
-
-def async_url(database_url: str) -> URL:
-    url = make_url(database_url)
-    if url.drivername in ("sqlite", "sqlite+pysqlite"):
-        return url.set(drivername="sqlite+aiosqlite")
-    if url.drivername in ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"):
-        return url.set(drivername="postgresql+asyncpg")
-    return url
+_JSON = {"json_serializer": lambda value: orjson.dumps(value).decode(), "json_deserializer": orjson.loads}
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
-    url = async_url(settings.database_url)
-    common = {
-        "json_serializer": lambda value: orjson.dumps(value).decode(),
-        "json_deserializer": orjson.loads,
-        "pool_size": settings.database_pool_size,
-        "max_overflow": 0,
-        "pool_timeout": settings.database_pool_timeout_seconds,
-        "pool_pre_ping": url.get_backend_name() != "sqlite",
-    }
+class Database(Protocol):
+    dialect: str
+
+    async def read(self, work: Work[Result], *args: Any) -> Result: ...
+
+    async def write(self, work: Work[Result], *args: Any) -> Result: ...
+
+    async def dispose(self) -> None: ...
+
+
+def open_database(settings: Settings) -> "SQLiteDatabase | PostgresDatabase":
+    url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
-        engine = create_async_engine(url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000}, **common)
-        _take_over_sqlite_transactions(engine, settings.sqlite_busy_timeout_ms)
-        return engine
-    return create_async_engine(
-        url,
-        connect_args={"timeout": settings.database_connect_timeout_seconds},
-        **common,
-    )
+        return SQLiteDatabase(url, settings)
+    if url.get_backend_name() == "postgresql":
+        return PostgresDatabase(url, settings)
+    raise ValueError(f"unsupported database {url.get_backend_name()!r}: use sqlite:// or postgresql://")
 
 
-def _take_over_sqlite_transactions(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+async def ping(database: Database) -> None:
+    await database.read(lambda connection: connection.execute(text("SELECT 1")).scalar_one())
+
+
+def _unavailable(error: Exception) -> ServiceUnavailable:
+    log.warning("db.unavailable", extra={"error": type(error).__name__, "detail": str(error)[:200]})
+    return ServiceUnavailable()
+
+
+class SQLiteDatabase:
+    dialect = "sqlite"
+
+    def __init__(self, url: URL, settings: Settings) -> None:
+        self.engine: Engine = create_sync_engine(
+            url.set(drivername="sqlite+pysqlite"),
+            pool_size=settings.database_pool_size,
+            max_overflow=0,
+            pool_timeout=settings.database_pool_timeout_seconds,
+            connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000, "check_same_thread": False},
+            **_JSON,
+        )
+        _take_over_sqlite_transactions(self.engine, settings.sqlite_busy_timeout_ms)
+        self._threads = ThreadPoolExecutor(settings.database_pool_size, thread_name_prefix="orbito-db")
+
+    async def read(self, work: Work[Result], *args: Any) -> Result:
+        return await self._run(False, work, args)
+
+    async def write(self, work: Work[Result], *args: Any) -> Result:
+        """Run `work` in a transaction that holds the write lock from its start, and commit."""
+        return await self._run(True, work, args)
+
+    async def _run(self, immediate: bool, work: Work[Result], args: tuple[Any, ...]) -> Result:
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._threads, self._transaction, immediate, work, args)
+        except UNREACHABLE as error:
+            raise _unavailable(error) from error
+
+    def _transaction(self, immediate: bool, work: Work[Result], args: tuple[Any, ...]) -> Result:
+        with self.engine.connect() as connection:
+            if immediate:
+                connection = connection.execution_options(sqlite_immediate=True)
+            with connection.begin():
+                return work(connection, *args)
+
+    async def dispose(self) -> None:
+        self._threads.shutdown(wait=True)
+        self.engine.dispose()
+
+
+def _take_over_sqlite_transactions(engine: Engine, busy_timeout_ms: int) -> None:
     """Let us issue BEGIN ourselves, so that writers can take the write lock up front.
 
     A deferred transaction that reads and then writes can fail at once with "database is
     locked" when another writer got there first; BEGIN IMMEDIATE waits for the lock instead.
     """
 
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # In WAL mode, FULL syncs the log at every commit: a 2xx survives a power cut too.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
         immediate = connection.get_execution_options().get("sqlite_immediate", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-class Database:
-    """Hands out transactions; the one place where work is committed or rolled back."""
+class PostgresDatabase:
+    dialect = "postgresql"
 
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine
-        self.is_sqlite = engine.dialect.name == "sqlite"
+    def __init__(self, url: URL, settings: Settings) -> None:
+        self.engine: AsyncEngine = create_async_engine(
+            url.set(drivername="postgresql+asyncpg"),
+            pool_size=settings.database_pool_size,
+            max_overflow=0,
+            pool_timeout=settings.database_pool_timeout_seconds,
+            pool_pre_ping=True,
+            connect_args={"timeout": settings.database_connect_timeout_seconds},
+            **_JSON,
+        )
 
-    @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self._transaction(immediate=False) as connection:
-            yield connection
+    async def read(self, work: Work[Result], *args: Any) -> Result:
+        return await self._run(work, args)
 
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A transaction that commits when the block ends without an error."""
-        async with self._transaction(immediate=self.is_sqlite) as connection:
-            yield connection
+    async def write(self, work: Work[Result], *args: Any) -> Result:
+        return await self._run(work, args)
 
-    @asynccontextmanager
-    async def _transaction(self, *, immediate: bool) -> AsyncIterator[AsyncConnection]:
+    async def _run(self, work: Work[Result], args: tuple[Any, ...]) -> Result:
         try:
-            async with self.engine.connect() as connection:
-                if immediate:
-                    await connection.execution_options(sqlite_immediate=True)
-                async with connection.begin():
-                    yield connection
+            async with self.engine.begin() as connection:
+                return await connection.run_sync(work, *args)
         except UNREACHABLE as error:
-            log.warning("db.unavailable", extra={"error": type(error).__name__})
-            raise ServiceUnavailable() from error
-
-    async def ping(self) -> None:
-        async with self.read() as connection:
-            await connection.execute(text("SELECT 1"))
+            raise _unavailable(error) from error
 
     async def dispose(self) -> None:
         await self.engine.dispose()

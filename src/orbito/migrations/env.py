@@ -1,11 +1,11 @@
-"""Alembic's entry point: runs the migrations on the engine the service itself would use."""
+"""Alembic's entry point: runs the migrations through the service's own database layer."""
 
 import asyncio
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from orbito.db.engine import create_engine
+from orbito.db.engine import open_database
 from orbito.db.tables import metadata
 
 config = context.config
@@ -18,13 +18,11 @@ def _migrate(connection: Connection) -> None:
 
 
 async def _run() -> None:
-    engine = create_engine(config.attributes["settings"])
+    database = open_database(config.attributes["settings"])
     try:
-        async with engine.connect() as connection:
-            await connection.run_sync(_migrate)
-            await connection.commit()
+        await database.write(_migrate)
     finally:
-        await engine.dispose()
+        await database.dispose()
 
 
 if context.is_offline_mode():

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
 
 from orbito.db.tables import actions, api_keys, websites
 from orbito.errors import DomainAlreadyExists
@@ -19,8 +19,8 @@ class KeyHolder:
     key_digest: str
 
 
-async def insert_website(
-    connection: AsyncConnection,
+def insert_website(
+    connection: Connection,
     *,
     website_id: str,
     domain: str,
@@ -30,7 +30,7 @@ async def insert_website(
     now: datetime,
 ) -> None:
     try:
-        await connection.execute(
+        connection.execute(
             insert(websites).values(
                 id=website_id,
                 domain=domain,
@@ -41,31 +41,31 @@ async def insert_website(
         )
     except IntegrityError:
         raise DomainAlreadyExists(details={"domain": domain}) from None
-    await connection.execute(
+    connection.execute(
         insert(api_keys).values(key_digest=key_digest, website_id=website_id, created_at=now)
     )
 
 
-async def key_holder(connection: AsyncConnection, key_digest: str, now: datetime) -> KeyHolder | None:
+def key_holder(connection: Connection, key_digest: str, now: datetime) -> KeyHolder | None:
     query = select(api_keys.c.website_id).where(
         api_keys.c.key_digest == key_digest,
         or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > now),
     )
-    website_id = (await connection.execute(query)).scalar_one_or_none()
+    website_id = (connection.execute(query)).scalar_one_or_none()
     return None if website_id is None else KeyHolder(website_id, key_digest)
 
 
-async def website_with_counts(connection: AsyncConnection, website_id: str) -> dict | None:
+def website_with_counts(connection: Connection, website_id: str) -> dict | None:
     of_website = actions.c.website_id == websites.c.id
     total = select(func.count()).where(of_website).scalar_subquery()
     active = select(func.count()).where(of_website, actions.c.is_active).scalar_subquery()
     query = select(
         websites, total.label("total_actions"), active.label("active_actions")
     ).where(websites.c.id == website_id)
-    row = (await connection.execute(query)).mappings().one_or_none()
+    row = (connection.execute(query)).mappings().one_or_none()
     return None if row is None else dict(row)
 
 
-async def website_id_for_domain(connection: AsyncConnection, domain: str) -> str | None:
+def website_id_for_domain(connection: Connection, domain: str) -> str | None:
     query = select(websites.c.id).where(websites.c.domain == domain)
-    return (await connection.execute(query)).scalar_one_or_none()
+    return (connection.execute(query)).scalar_one_or_none()

@@ -2,6 +2,7 @@
 
 import logging
 import uuid
+from functools import partial
 
 from orbito.db.engine import Database
 from orbito.errors import InvalidApiKey, WebsiteNotFound
@@ -19,9 +20,9 @@ async def register_website(db: Database, registration: WebsiteRegistration) -> d
     api_key = new_api_key()
     now = utc_now()
 
-    async with db.write() as connection:
-        await repository.insert_website(
-            connection,
+    await db.write(
+        partial(
+            repository.insert_website,
             website_id=website_id,
             domain=registration.domain,
             website_name=registration.website_name,
@@ -29,6 +30,7 @@ async def register_website(db: Database, registration: WebsiteRegistration) -> d
             key_digest=key_digest(api_key),
             now=now,
         )
+    )
 
     log.info("website.registered", extra={"website_id": website_id, "domain": registration.domain})
     return {
@@ -42,8 +44,7 @@ async def register_website(db: Database, registration: WebsiteRegistration) -> d
 async def authenticate(db: Database, api_key: str | None) -> KeyHolder:
     if not api_key:
         raise InvalidApiKey("The X-API-Key header is missing")
-    async with db.read() as connection:
-        holder = await repository.key_holder(connection, key_digest(api_key), utc_now())
+    holder = await db.read(repository.key_holder, key_digest(api_key), utc_now())
     if holder is None:
         raise InvalidApiKey()
     return holder
@@ -53,8 +54,7 @@ async def website_details(db: Database, holder: KeyHolder, website_id: str) -> d
     # A foreign website is answered exactly like a missing one, so a key learns nothing of others.
     if website_id.lower() != holder.website_id:
         raise WebsiteNotFound(details={"website_id": website_id})
-    async with db.read() as connection:
-        row = await repository.website_with_counts(connection, holder.website_id)
+    row = await db.read(repository.website_with_counts, holder.website_id)
     if row is None:
         raise WebsiteNotFound(details={"website_id": website_id})
     return {

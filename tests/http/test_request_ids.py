@@ -1,0 +1,50 @@
+import httpx
+import pytest
+
+from tests.factories import register_website
+
+
+async def test_every_answer_has_a_fresh_request_id(client: httpx.AsyncClient) -> None:
+    answers = [
+        await client.get("/actions", params={"domain": "a.example"}),
+        await client.get("/nothing"),
+        await client.options("/actions"),
+        await client.get("http://testserver/healthz"),
+    ]
+    ids = [answer.headers["x-request-id"] for answer in answers]
+    assert all(ids) and len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("given", ["abc-123", "x" * 128, "!~#{}"])
+async def test_a_valid_client_request_id_is_echoed(client: httpx.AsyncClient, given: str) -> None:
+    response = await client.get("/actions", params={"domain": "a.example"}, headers={"X-Request-ID": given})
+    assert response.headers["x-request-id"] == given
+
+
+@pytest.mark.parametrize("given", ["", "x" * 129, "has space", "tab\there", "é"])
+async def test_an_invalid_client_request_id_is_replaced(client: httpx.AsyncClient, given: str) -> None:
+    response = await client.get(
+        "/actions", params={"domain": "a.example"}, headers=[("X-Request-ID", given.encode("utf-8"))]
+    )
+    replaced = response.headers["x-request-id"]
+    assert replaced != given
+    assert 1 <= len(replaced) <= 128
+
+
+async def test_the_access_log_has_one_line_per_request_and_never_the_key(client: httpx.AsyncClient, orbito_logs) -> None:
+    site = await register_website(client, "shop.example")
+    await client.get(f"/websites/{site['website_id']}", headers={"X-API-Key": site["api_key"], "X-Request-ID": "r-1"})
+
+    access = [record for record in orbito_logs.records if record.getMessage() == "http.request"]
+    assert len(access) == 2
+    last = access[-1]
+    assert (last.method, last.path, last.status, last.client_ip, last.request_id) == (
+        "GET",
+        f"/api/v1/websites/{site['website_id']}",
+        200,
+        "203.0.113.7",
+        "r-1",
+    )
+    assert last.duration_ms >= 0
+    assert all(site["api_key"] not in orbito_logs.handler.format(record) for record in orbito_logs.records)
+    assert all(site["api_key"] not in str(record.__dict__) for record in orbito_logs.records)

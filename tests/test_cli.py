@@ -1,0 +1,40 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import create_engine, inspect
+
+from orbito import __version__
+
+ORBITO = Path(sys.executable).parent / "orbito"
+
+
+def run(*arguments: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(ORBITO), *arguments], capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})}
+    )
+
+
+def test_version_is_printed() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"orbito {__version__}"
+
+
+def test_db_upgrade_creates_the_schema_and_can_run_twice(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    for _ in range(2):
+        result = run("db", "upgrade", env={"ORBITO_DATABASE_URL": url})
+        assert result.returncode == 0, result.stderr
+
+    engine = create_engine(url)
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert {"websites", "api_keys", "actions", "alembic_version"} <= tables
+
+
+def test_an_unknown_command_fails_with_usage() -> None:
+    result = run("fly")
+    assert result.returncode == 2
+    assert "usage: orbito" in result.stderr

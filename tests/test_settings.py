@@ -1,0 +1,66 @@
+from ipaddress import ip_network
+
+import pytest
+from pydantic import ValidationError
+
+from orbito.settings import Settings
+
+
+def test_defaults_match_the_documented_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(__import__("os").environ):
+        if name.startswith("ORBITO_"):
+            monkeypatch.delenv(name)
+    settings = Settings(_env_file=None)
+    assert settings.database_url == "sqlite:///./orbito.db"
+    assert settings.redis_url is None
+    assert settings.trusted_proxies == []
+    assert settings.rate_limits_enabled is True
+    assert settings.max_body_bytes == 65536
+    assert settings.max_actions_per_website == 1000
+    assert settings.auto_migrate is True
+    assert (settings.log_level, settings.log_format) == ("INFO", "text")
+    assert {name: str(item) for name, item in settings.rate_limit_items.items()} == {
+        "website_register": "10 per 1 hour",
+        "action_register": "100 per 1 minute",
+        "discovery": "60 per 1 minute",
+        "usage": "120 per 1 minute",
+        "keyed": "600 per 1 minute",
+    }
+
+
+def test_settings_are_read_from_orbito_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORBITO_TRUSTED_PROXIES", "10.0.0.0/8, 192.0.2.7")
+    monkeypatch.setenv("ORBITO_RATE_LIMIT_DISCOVERY", "5/second")
+    monkeypatch.setenv("ORBITO_RATE_LIMITS_ENABLED", "false")
+    monkeypatch.setenv("ORBITO_LOG_FORMAT", "JSON")
+    monkeypatch.setenv("ORBITO_REDIS_URL", "")
+
+    settings = Settings(_env_file=None)
+
+    assert settings.trusted_proxies == [ip_network("10.0.0.0/8"), ip_network("192.0.2.7/32")]
+    assert settings.rate_limit_items["discovery"].amount == 5
+    assert settings.rate_limits_enabled is False
+    assert settings.log_format == "json"
+    assert settings.redis_url is None
+
+
+def test_a_dotenv_file_is_read(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ORBITO_MAX_BODY_BYTES", raising=False)
+    env_file = tmp_path / ".env"
+    env_file.write_text("ORBITO_MAX_BODY_BYTES=1234\n")
+    assert Settings(_env_file=env_file).max_body_bytes == 1234
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ORBITO_RATE_LIMIT_USAGE", "lots"),
+        ("ORBITO_TRUSTED_PROXIES", "not-an-ip"),
+        ("ORBITO_MAX_BODY_BYTES", "0"),
+        ("ORBITO_LOG_FORMAT", "xml"),
+    ],
+)
+def test_invalid_settings_are_refused_at_start(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises((ValidationError, ValueError)):
+        Settings(_env_file=None)
