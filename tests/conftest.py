@@ -13,6 +13,8 @@ from orbito.app import create_app
 from orbito.db.migrate import upgrade
 from orbito.settings import Settings
 
+pytest_plugins = ["tests.live"]
+
 BASE = "http://testserver/api/v1"
 
 

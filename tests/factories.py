@@ -33,7 +33,11 @@ async def register_website(client: httpx.AsyncClient, domain: str | None = None)
     domain = domain or f"site{next(_counter)}.example.com"
     response = await client.post(
         "/websites/register",
-        json={"domain": domain, "owner_email": "owner@example.com", "website_name": "Example Website"},
+        json={
+            "domain": domain,
+            "owner_email": "owner@example.com",
+            "website_name": "Example Website",
+        },
     )
     assert response.status_code == 201, response.text
     return response.json()
@@ -43,7 +47,9 @@ async def register_action(
     client: httpx.AsyncClient, api_key: str, action_id: str = "add-to-cart-button", **overrides: Any
 ) -> httpx.Response:
     response = await client.post(
-        "/actions/register", json=action_body(action_id, **overrides), headers={"X-API-Key": api_key}
+        "/actions/register",
+        json=action_body(action_id, **overrides),
+        headers={"X-API-Key": api_key},
     )
     assert response.status_code == 200, response.text
     return response

@@ -12,7 +12,11 @@ ORBITO = Path(sys.executable).parent / "orbito"
 
 def run(*arguments: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(ORBITO), *arguments], capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})}
+        [str(ORBITO), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
     )
 
 

@@ -8,7 +8,10 @@ PROXIES = [ip_network("10.0.0.0/8"), ip_network("2001:db8::/32")]
 
 
 def scope(peer: str, *forwarded: str) -> dict:
-    return {"client": (peer, 1234), "headers": [(b"x-forwarded-for", value.encode()) for value in forwarded]}
+    return {
+        "client": (peer, 1234),
+        "headers": [(b"x-forwarded-for", value.encode()) for value in forwarded],
+    }
 
 
 @pytest.mark.parametrize(

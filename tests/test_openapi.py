@@ -23,7 +23,9 @@ async def test_the_document_lists_every_contract_route(client: httpx.AsyncClient
     assert ROUTES <= listed
 
 
-async def test_errors_are_documented_with_the_envelope_and_never_422(client: httpx.AsyncClient) -> None:
+async def test_errors_are_documented_with_the_envelope_and_never_422(
+    client: httpx.AsyncClient,
+) -> None:
     doc = await document(client)
     for path, method in ROUTES:
         responses = doc["paths"][path][method]["responses"]
@@ -39,7 +41,9 @@ async def test_errors_are_documented_with_the_envelope_and_never_422(client: htt
 
 async def test_request_bodies_show_the_contract_examples(client: httpx.AsyncClient) -> None:
     doc = await document(client)
-    body = doc["paths"]["/api/v1/actions/register"]["post"]["requestBody"]["content"]["application/json"]
+    body = doc["paths"]["/api/v1/actions/register"]["post"]["requestBody"]["content"][
+        "application/json"
+    ]
     schema = doc["components"]["schemas"][body["schema"]["$ref"].rsplit("/", 1)[1]]
     assert schema["required"] == ["action_id", "intent", "selector"]
     assert schema["examples"][0]["intent"] == "addToCart"

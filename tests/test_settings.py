@@ -60,7 +60,9 @@ def test_a_dotenv_file_is_read(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Non
         ("ORBITO_LOG_FORMAT", "xml"),
     ],
 )
-def test_invalid_settings_are_refused_at_start(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+def test_invalid_settings_are_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises((ValidationError, ValueError)):
         Settings(_env_file=None)

@@ -101,14 +101,20 @@ def _install_error_handlers(app: FastAPI) -> None:
             return answer(RouteNotFound(details={"path": request.url.path}))
         if error.status_code == 405:
             allowed = _allowed_methods(app, request)
-            return answer(MethodNotAllowed(details={"allowed": allowed.split(", ")}, headers={"Allow": allowed}))
+            return answer(
+                MethodNotAllowed(
+                    details={"allowed": allowed.split(", ")}, headers={"Allow": allowed}
+                )
+            )
         generic = OrbitoError(str(error.detail))
         generic.status = error.status_code
         generic.code = "INVALID_SCHEMA" if error.status_code == 400 else "INTERNAL_ERROR"
         return answer(generic)
 
     @app.exception_handler(RequestValidationError)
-    async def framework_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    async def framework_validation_error(
+        request: Request, error: RequestValidationError
+    ) -> JSONResponse:
         fields = [
             {"field": ".".join(str(part) for part in item["loc"]), "message": item["msg"]}
             for item in error.errors()

@@ -27,9 +27,7 @@ def client_ip(scope: dict[str, Any], proxies: list[Network]) -> str:
         return peer
 
     forwarded = [
-        value.decode("latin-1")
-        for name, value in scope["headers"]
-        if name == b"x-forwarded-for"
+        value.decode("latin-1") for name, value in scope["headers"] if name == b"x-forwarded-for"
     ]
     hops = [hop.strip() for header in forwarded for hop in header.split(",") if hop.strip()]
     # Walk from the nearest hop outwards: each trusted proxy vouches for the hop before it.

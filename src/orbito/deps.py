@@ -45,7 +45,7 @@ async def _count(request: Request, limit: Limit, identity: str) -> None:
 
 
 def rate_limited(limit: Limit):  # type: ignore[no-untyped-def]
-    """A dependency that counts the request against `limit`; keyed limits run after the key check."""
+    """Count the request against `limit`; keyed limits run after the key check."""
     if limit.counted_by is CountedBy.API_KEY:
 
         async def by_key(request: Request, holder: Holder) -> None:

@@ -36,7 +36,9 @@ class InvalidSchema(OrbitoError):
 
     @classmethod
     def single(cls, field: str, message: str) -> "InvalidSchema":
-        return cls([{"field": field, "message": message}], f"{field}: {message}" if field else message)
+        return cls(
+            [{"field": field, "message": message}], f"{field}: {message}" if field else message
+        )
 
 
 class InvalidApiKey(OrbitoError):

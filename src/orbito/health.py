@@ -28,6 +28,8 @@ async def readyz(request: Request) -> JSONResponse:
 
     failed = sorted(name for name, result in checks.items() if result != "ok")
     if failed:
-        error = ServiceUnavailable(f"Not ready: {', '.join(failed)} unavailable", details={"checks": checks})
+        error = ServiceUnavailable(
+            f"Not ready: {', '.join(failed)} unavailable", details={"checks": checks}
+        )
         return JSONResponse(error.envelope(), status_code=503)
     return JSONResponse({"status": "ready", "checks": checks})

@@ -46,7 +46,9 @@ def parse_json(raw: bytes) -> Any:
             parse_float=_checked_float,
             parse_constant=_refuse_constant,
         )
-        orjson.dumps(value)  # refuses what orjson itself would not have read, such as lone surrogates
+        orjson.dumps(
+            value
+        )  # refuses what orjson itself would not have read, such as lone surrogates
         return value
     except UnicodeDecodeError:
         raise InvalidSchema.single("body", "the body is not valid UTF-8") from None

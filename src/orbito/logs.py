@@ -47,7 +47,9 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         moment = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
         pairs = " ".join(f"{key}={value}" for key, value in _fields(record).items())
-        line = f"{moment} {record.levelname:<7} {record.name} {record.getMessage()} {pairs}".rstrip()
+        line = (
+            f"{moment} {record.levelname:<7} {record.name} {record.getMessage()} {pairs}".rstrip()
+        )
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line

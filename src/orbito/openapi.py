@@ -42,7 +42,10 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     described = {}
     for status in (*statuses, 500, 503):
         codes = ", ".join(f"`{kind.code}`" for kind in _ERRORS_BY_STATUS[status])
-        described[status] = {"model": ErrorEnvelope, "description": f"Error envelope with code {codes}"}
+        described[status] = {
+            "model": ErrorEnvelope,
+            "description": f"Error envelope with code {codes}",
+        }
     return described
 
 
@@ -52,7 +55,9 @@ def request_body(model: type[BaseModel]) -> dict[str, Any]:
     return {
         "requestBody": {
             "required": True,
-            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}},
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
+            },
         }
     }
 

@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     @classmethod
     def _split_proxies(cls, value: object) -> object:
         if isinstance(value, str):
-            return [ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()]
+            return [
+                ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()
+            ]
         return value
 
     @field_validator("log_level", "log_format", mode="before")
@@ -57,7 +59,11 @@ class Settings(BaseSettings):
     def _case_insensitive(cls, value: object) -> object:
         if not isinstance(value, str):
             return value
-        return value.upper() if value.lower() in {"debug", "info", "warning", "error"} else value.lower()
+        return (
+            value.upper()
+            if value.lower() in {"debug", "info", "warning", "error"}
+            else value.lower()
+        )
 
     @field_validator(*RATE_LIMIT_FIELDS)
     @classmethod
@@ -72,7 +78,10 @@ class Settings(BaseSettings):
 
     @cached_property
     def rate_limit_items(self) -> dict[str, RateLimitItem]:
-        return {name.removeprefix("rate_limit_"): parse(getattr(self, name)) for name in RATE_LIMIT_FIELDS}
+        return {
+            name.removeprefix("rate_limit_"): parse(getattr(self, name))
+            for name in RATE_LIMIT_FIELDS
+        }
 
     @property
     def is_sqlite(self) -> bool:

@@ -8,7 +8,9 @@ async def test_discovery_lists_active_actions_sorted_by_id(client: httpx.AsyncCl
     site = await register_website(client, "shop.example")
     for action_id in ("b", "a", "C", "c-2"):
         await register_action(client, site["api_key"], action_id)
-    await client.patch("/actions/b/status", json={"is_active": False}, headers=keyed(site["api_key"]))
+    await client.patch(
+        "/actions/b/status", json={"is_active": False}, headers=keyed(site["api_key"])
+    )
 
     response = await client.get("/actions", params={"domain": "shop.example"})
 
@@ -19,16 +21,22 @@ async def test_discovery_lists_active_actions_sorted_by_id(client: httpx.AsyncCl
     assert body["total_count"] == 3
 
 
-@pytest.mark.parametrize(("flag", "expected"), [("false", ["b"]), ("FALSE", ["b"]), ("True", ["a"]), ("true", ["a"])])
+@pytest.mark.parametrize(
+    ("flag", "expected"), [("false", ["b"]), ("FALSE", ["b"]), ("True", ["a"]), ("true", ["a"])]
+)
 async def test_is_active_selects_which_actions_are_listed(
     client: httpx.AsyncClient, flag: str, expected: list[str]
 ) -> None:
     site = await register_website(client, "shop.example")
     await register_action(client, site["api_key"], "a")
     await register_action(client, site["api_key"], "b")
-    await client.patch("/actions/b/status", json={"is_active": False}, headers=keyed(site["api_key"]))
+    await client.patch(
+        "/actions/b/status", json={"is_active": False}, headers=keyed(site["api_key"])
+    )
 
-    body = (await client.get("/actions", params={"domain": "shop.example", "is_active": flag})).json()
+    body = (
+        await client.get("/actions", params={"domain": "shop.example", "is_active": flag})
+    ).json()
 
     assert [action["action_id"] for action in body["actions"]] == expected
     assert body["total_count"] == len(expected)
@@ -42,7 +50,9 @@ async def test_other_is_active_values_are_400(client: httpx.AsyncClient, flag: s
     assert response.json()["error"]["details"]["fields"][0]["field"] == "is_active"
 
 
-async def test_discovery_normalises_the_domain_as_registration_did(client: httpx.AsyncClient) -> None:
+async def test_discovery_normalises_the_domain_as_registration_did(
+    client: httpx.AsyncClient,
+) -> None:
     site = await register_website(client, "bücher.example")
     await register_action(client, site["api_key"], "a")
 
@@ -58,7 +68,9 @@ async def test_an_unregistered_domain_is_404(client: httpx.AsyncClient) -> None:
     assert response.json()["error"]["code"] == "DOMAIN_NOT_FOUND"
 
 
-@pytest.mark.parametrize("domain", ["https://shop.example", "shop.example:80", "shop.example/x", "1.2.3.4", ""])
+@pytest.mark.parametrize(
+    "domain", ["https://shop.example", "shop.example:80", "shop.example/x", "1.2.3.4", ""]
+)
 async def test_an_invalid_domain_is_400(client: httpx.AsyncClient, domain: str) -> None:
     response = await client.get("/actions", params={"domain": domain})
     assert response.status_code == 400
@@ -80,7 +92,9 @@ async def test_a_registered_domain_without_actions_lists_none(client: httpx.Asyn
 async def test_discovery_ignores_any_key_sent(client: httpx.AsyncClient) -> None:
     site = await register_website(client, "shop.example")
     await register_action(client, site["api_key"], "a")
-    response = await client.get("/actions", params={"domain": "shop.example"}, headers={"X-API-Key": "bogus"})
+    response = await client.get(
+        "/actions", params={"domain": "shop.example"}, headers={"X-API-Key": "bogus"}
+    )
     assert response.status_code == 200
     assert response.json()["total_count"] == 1
 

@@ -15,7 +15,9 @@ async def discovered(client: httpx.AsyncClient, domain: str, is_active: str = "t
 
 async def test_registration_answers_the_contract_shape(client: httpx.AsyncClient) -> None:
     site = await register_website(client)
-    response = await client.post("/actions/register", json=action_body(), headers=keyed(site["api_key"]))
+    response = await client.post(
+        "/actions/register", json=action_body(), headers=keyed(site["api_key"])
+    )
 
     assert response.status_code == 200
     body = response.json()
@@ -37,7 +39,12 @@ async def test_a_new_action_starts_active_and_unused(client: httpx.AsyncClient) 
         "description": "Adds the current product to the shopping cart",
         "selector": "[data-orbito-id='add-to-cart-button']",
         "parameters": {
-            "quantity": {"type": "number", "required": False, "default": 1, "description": "Number of items to add"},
+            "quantity": {
+                "type": "number",
+                "required": False,
+                "default": 1,
+                "description": "Number of items to add",
+            },
             "productId": {"type": "string", "required": True, "description": "Product identifier"},
         },
         "position": {"x": 450, "y": 320},
@@ -62,7 +69,9 @@ async def test_optional_fields_take_their_defaults(client: httpx.AsyncClient) ->
     assert action["metadata"] == {}
 
 
-async def test_parameter_specs_keep_extra_keys_and_make_required_explicit(client: httpx.AsyncClient) -> None:
+async def test_parameter_specs_keep_extra_keys_and_make_required_explicit(
+    client: httpx.AsyncClient,
+) -> None:
     site = await register_website(client, "shop.example")
     parameters = {"size": {"type": "string", "enum": ["S", "M"], "x-ui": {"widget": "select"}}}
     await register_action(client, site["api_key"], parameters=parameters)
@@ -70,11 +79,18 @@ async def test_parameter_specs_keep_extra_keys_and_make_required_explicit(client
     action = (await discovered(client, "shop.example"))["add-to-cart-button"]
 
     assert action["parameters"] == {
-        "size": {"type": "string", "enum": ["S", "M"], "x-ui": {"widget": "select"}, "required": False}
+        "size": {
+            "type": "string",
+            "enum": ["S", "M"],
+            "x-ui": {"widget": "select"},
+            "required": False,
+        }
     }
 
 
-async def test_reregistration_replaces_the_description_but_keeps_state(client: httpx.AsyncClient) -> None:
+async def test_reregistration_replaces_the_description_but_keeps_state(
+    client: httpx.AsyncClient,
+) -> None:
     site = await register_website(client, "shop.example")
     key = keyed(site["api_key"])
     await register_action(client, site["api_key"])
@@ -134,19 +150,28 @@ async def test_registration_needs_a_valid_key(client: httpx.AsyncClient, headers
 
 
 async def test_the_key_is_checked_before_the_body(client: httpx.AsyncClient) -> None:
-    response = await client.post("/actions/register", content=b"not json", headers={"X-API-Key": "x"})
+    response = await client.post(
+        "/actions/register", content=b"not json", headers={"X-API-Key": "x"}
+    )
     assert response.status_code == 401
 
 
 async def test_the_cap_refuses_a_new_action_but_never_an_update(make_settings) -> None:
-    async with running_app(make_settings(max_actions_per_website=2)) as app, client_for(app) as client:
+    async with (
+        running_app(make_settings(max_actions_per_website=2)) as app,
+        client_for(app) as client,
+    ):
         site = await register_website(client, "shop.example")
         await register_action(client, site["api_key"], "a")
         await register_action(client, site["api_key"], "b")
 
-        refused = await client.post("/actions/register", json=action_body("c"), headers=keyed(site["api_key"]))
+        refused = await client.post(
+            "/actions/register", json=action_body("c"), headers=keyed(site["api_key"])
+        )
         updated = await client.post(
-            "/actions/register", json=action_body("a", intent="changed"), headers=keyed(site["api_key"])
+            "/actions/register",
+            json=action_body("a", intent="changed"),
+            headers=keyed(site["api_key"]),
         )
 
         assert refused.status_code == 409
@@ -157,11 +182,16 @@ async def test_the_cap_refuses_a_new_action_but_never_an_update(make_settings) -
 
 
 async def test_a_deleted_action_frees_its_place_under_the_cap(make_settings) -> None:
-    async with running_app(make_settings(max_actions_per_website=1)) as app, client_for(app) as client:
+    async with (
+        running_app(make_settings(max_actions_per_website=1)) as app,
+        client_for(app) as client,
+    ):
         site = await register_website(client)
         await register_action(client, site["api_key"], "a")
         await client.delete("/actions/a", headers=keyed(site["api_key"]))
 
-        response = await client.post("/actions/register", json=action_body("b"), headers=keyed(site["api_key"]))
+        response = await client.post(
+            "/actions/register", json=action_body("b"), headers=keyed(site["api_key"])
+        )
 
         assert response.status_code == 200

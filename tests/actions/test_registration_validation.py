@@ -45,7 +45,10 @@ INVALID = [
     ({"parameters": {"qty": {"type": "float"}}}, "parameters.qty.type"),
     ({"parameters": {"qty": {"type": "number", "required": "false"}}}, "parameters.qty.required"),
     ({"parameters": {"qty": {"type": "number", "required": 0}}}, "parameters.qty.required"),
-    ({"parameters": {"qty": {"type": "number", "description": "x" * 501}}}, "parameters.qty.description"),
+    (
+        {"parameters": {"qty": {"type": "number", "description": "x" * 501}}},
+        "parameters.qty.description",
+    ),
     ({"parameters": {"qty": {"type": "number", "default": "1"}}}, "parameters.qty"),
     ({"parameters": {"qty": {"type": "number", "default": True}}}, "parameters.qty"),
     ({"parameters": {"qty": {"type": "integer", "default": 1.5}}}, "parameters.qty"),
@@ -70,10 +73,14 @@ INVALID = [
 
 
 @pytest.mark.parametrize(("change", "field"), INVALID)
-async def test_each_broken_rule_is_a_400_on_its_field(client: httpx.AsyncClient, change: dict, field: str) -> None:
+async def test_each_broken_rule_is_a_400_on_its_field(
+    client: httpx.AsyncClient, change: dict, field: str
+) -> None:
     site = await register_website(client)
 
-    response = await client.post("/actions/register", json=action_body(**change), headers=keyed(site["api_key"]))
+    response = await client.post(
+        "/actions/register", json=action_body(**change), headers=keyed(site["api_key"])
+    )
 
     assert response.status_code == 400, response.text
     error = response.json()["error"]
@@ -121,7 +128,9 @@ VALID = [
 @pytest.mark.parametrize("change", VALID)
 async def test_values_at_the_edges_are_accepted(client: httpx.AsyncClient, change: dict) -> None:
     site = await register_website(client)
-    response = await client.post("/actions/register", json=action_body(**change), headers=keyed(site["api_key"]))
+    response = await client.post(
+        "/actions/register", json=action_body(**change), headers=keyed(site["api_key"])
+    )
     assert response.status_code == 200, response.text
 
 

@@ -29,7 +29,9 @@ BAD_BODIES = [
 
 
 @pytest.mark.parametrize(("content", "reason"), BAD_BODIES)
-async def test_unreadable_bodies_are_400_invalid_schema(client: httpx.AsyncClient, content: bytes, reason: str) -> None:
+async def test_unreadable_bodies_are_400_invalid_schema(
+    client: httpx.AsyncClient, content: bytes, reason: str
+) -> None:
     response = await client.post("/websites/register", content=content)
 
     assert response.status_code == 400
@@ -39,8 +41,12 @@ async def test_unreadable_bodies_are_400_invalid_schema(client: httpx.AsyncClien
     assert reason in error["message"]
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None, "application/xml"])
-async def test_a_json_body_is_read_whatever_its_content_type(client: httpx.AsyncClient, content_type) -> None:
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", None, "application/xml"]
+)
+async def test_a_json_body_is_read_whatever_its_content_type(
+    client: httpx.AsyncClient, content_type
+) -> None:
     body = b'{"domain": "beacon.example", "owner_email": "a@b.co", "website_name": "B"}'
     headers = {"Content-Type": content_type} if content_type else {}
 
@@ -52,14 +58,18 @@ async def test_a_json_body_is_read_whatever_its_content_type(client: httpx.Async
 async def test_big_integers_within_64_bits_are_kept_exactly(client: httpx.AsyncClient) -> None:
     site = await register_website(client, "shop.example")
     parameters = {"n": {"type": "integer", "default": 9223372036854775807}}
-    await client.post("/actions/register", json=action_body(parameters=parameters), headers=keyed(site["api_key"]))
+    await client.post(
+        "/actions/register", json=action_body(parameters=parameters), headers=keyed(site["api_key"])
+    )
 
     listed = (await client.get("/actions", params={"domain": "shop.example"})).json()["actions"][0]
 
     assert listed["parameters"]["n"]["default"] == 9223372036854775807
 
 
-async def test_deeply_nested_metadata_within_the_size_limit_is_refused(client: httpx.AsyncClient) -> None:
+async def test_deeply_nested_metadata_within_the_size_limit_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
     site = await register_website(client)
     nested: dict = {}
     for _ in range(100):
@@ -96,7 +106,9 @@ async def test_a_body_over_the_limit_is_413_with_content_length(client: httpx.As
     assert error["details"] == {"limit_bytes": 65536}
 
 
-async def test_a_streamed_body_over_the_limit_is_413_without_content_length(client: httpx.AsyncClient) -> None:
+async def test_a_streamed_body_over_the_limit_is_413_without_content_length(
+    client: httpx.AsyncClient,
+) -> None:
     async def chunks():
         for _ in range(100):
             yield b"x" * 1024
@@ -110,7 +122,10 @@ async def test_a_streamed_body_over_the_limit_is_413_without_content_length(clie
 
 async def test_a_body_exactly_at_the_limit_is_read(make_settings) -> None:
     body = b'{"domain": "a.example", "owner_email": "a@b.co", "website_name": "A"}'
-    async with running_app(make_settings(max_body_bytes=len(body))) as app, client_for(app) as client:
+    async with (
+        running_app(make_settings(max_body_bytes=len(body))) as app,
+        client_for(app) as client,
+    ):
         assert (await client.post("/websites/register", content=body)).status_code == 201
         assert (await client.post("/websites/register", content=body + b" ")).status_code == 413
 

@@ -17,23 +17,34 @@ async def test_every_answer_has_a_fresh_request_id(client: httpx.AsyncClient) ->
 
 @pytest.mark.parametrize("given", ["abc-123", "x" * 128, "!~#{}"])
 async def test_a_valid_client_request_id_is_echoed(client: httpx.AsyncClient, given: str) -> None:
-    response = await client.get("/actions", params={"domain": "a.example"}, headers={"X-Request-ID": given})
+    response = await client.get(
+        "/actions", params={"domain": "a.example"}, headers={"X-Request-ID": given}
+    )
     assert response.headers["x-request-id"] == given
 
 
 @pytest.mark.parametrize("given", ["", "x" * 129, "has space", "tab\there", "é"])
-async def test_an_invalid_client_request_id_is_replaced(client: httpx.AsyncClient, given: str) -> None:
+async def test_an_invalid_client_request_id_is_replaced(
+    client: httpx.AsyncClient, given: str
+) -> None:
     response = await client.get(
-        "/actions", params={"domain": "a.example"}, headers=[("X-Request-ID", given.encode("utf-8"))]
+        "/actions",
+        params={"domain": "a.example"},
+        headers=[("X-Request-ID", given.encode("utf-8"))],
     )
     replaced = response.headers["x-request-id"]
     assert replaced != given
     assert 1 <= len(replaced) <= 128
 
 
-async def test_the_access_log_has_one_line_per_request_and_never_the_key(client: httpx.AsyncClient, orbito_logs) -> None:
+async def test_the_access_log_has_one_line_per_request_and_never_the_key(
+    client: httpx.AsyncClient, orbito_logs
+) -> None:
     site = await register_website(client, "shop.example")
-    await client.get(f"/websites/{site['website_id']}", headers={"X-API-Key": site["api_key"], "X-Request-ID": "r-1"})
+    await client.get(
+        f"/websites/{site['website_id']}",
+        headers={"X-API-Key": site["api_key"], "X-Request-ID": "r-1"},
+    )
 
     access = [record for record in orbito_logs.records if record.getMessage() == "http.request"]
     assert len(access) == 2
@@ -46,5 +57,7 @@ async def test_the_access_log_has_one_line_per_request_and_never_the_key(client:
         "r-1",
     )
     assert last.duration_ms >= 0
-    assert all(site["api_key"] not in orbito_logs.handler.format(record) for record in orbito_logs.records)
+    assert all(
+        site["api_key"] not in orbito_logs.handler.format(record) for record in orbito_logs.records
+    )
     assert all(site["api_key"] not in str(record.__dict__) for record in orbito_logs.records)

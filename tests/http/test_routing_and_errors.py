@@ -24,7 +24,9 @@ async def test_an_unknown_route_is_404_not_found(client: httpx.AsyncClient) -> N
         ("DELETE", "/websites/abc", "GET, OPTIONS"),
     ],
 )
-async def test_a_wrong_method_is_405_with_allow(client: httpx.AsyncClient, method: str, path: str, allowed: str) -> None:
+async def test_a_wrong_method_is_405_with_allow(
+    client: httpx.AsyncClient, method: str, path: str, allowed: str
+) -> None:
     response = await client.request(method, path)
 
     assert response.status_code == 405, response.text
@@ -32,7 +34,9 @@ async def test_a_wrong_method_is_405_with_allow(client: httpx.AsyncClient, metho
     assert response.headers["allow"] == allowed
 
 
-async def test_a_trailing_slash_is_answered_like_the_path_without(client: httpx.AsyncClient) -> None:
+async def test_a_trailing_slash_is_answered_like_the_path_without(
+    client: httpx.AsyncClient,
+) -> None:
     site = await register_website(client, "shop.example")
     await register_action(client, site["api_key"], "buy")
 
@@ -70,12 +74,18 @@ async def test_a_fault_in_a_handler_is_a_500_envelope_with_cors(settings, orbito
 
     assert response.status_code == 500
     assert response.json() == {
-        "error": {"code": "INTERNAL_ERROR", "message": "An unexpected error occurred", "details": {}}
+        "error": {
+            "code": "INTERNAL_ERROR",
+            "message": "An unexpected error occurred",
+            "details": {},
+        }
     }
     assert "secret" not in response.text
     assert response.headers["access-control-allow-origin"] == "*"
     request_id = response.headers["x-request-id"]
-    failures = [record for record in orbito_logs.records if record.getMessage() == "http.unhandled_error"]
+    failures = [
+        record for record in orbito_logs.records if record.getMessage() == "http.unhandled_error"
+    ]
     assert len(failures) == 1
     assert failures[0].request_id == request_id
     assert failures[0].exc_info is not None
@@ -84,7 +94,9 @@ async def test_a_fault_in_a_handler_is_a_500_envelope_with_cors(settings, orbito
 async def test_an_unreachable_database_is_503_in_the_envelope(make_settings, tmp_path) -> None:
     settings = make_settings(database_url=f"sqlite:///{tmp_path}/missing/dir/orbito.db")
     async with running_app(settings) as app, client_for(app) as client:
-        response = await client.get("/actions", params={"domain": "shop.example"}, headers={"Origin": "https://a.b"})
+        response = await client.get(
+            "/actions", params={"domain": "shop.example"}, headers={"Origin": "https://a.b"}
+        )
 
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
@@ -96,7 +108,9 @@ async def test_no_error_is_ever_422(client: httpx.AsyncClient) -> None:
     probes = [
         client.get("/actions", params={"domain": ["a.com", "b.com"], "is_active": ["x", "y"]}),
         client.get("/websites/%00", headers=keyed(site["api_key"])),
-        client.post("/actions/register", json={"action_id": {"a": 1}}, headers=keyed(site["api_key"])),
+        client.post(
+            "/actions/register", json={"action_id": {"a": 1}}, headers=keyed(site["api_key"])
+        ),
         client.patch("/actions/%20/status", json={}, headers=keyed(site["api_key"])),
     ]
     for probe in probes:

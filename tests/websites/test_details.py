@@ -8,7 +8,9 @@ async def test_details_count_all_and_active_actions(client: httpx.AsyncClient) -
     site = await register_website(client, "example.com")
     for action_id in ("a", "b", "c"):
         await register_action(client, site["api_key"], action_id)
-    await client.patch("/actions/b/status", json={"is_active": False}, headers=keyed(site["api_key"]))
+    await client.patch(
+        "/actions/b/status", json={"is_active": False}, headers=keyed(site["api_key"])
+    )
 
     response = await client.get(f"/websites/{site['website_id']}", headers=keyed(site["api_key"]))
 
@@ -26,7 +28,9 @@ async def test_details_count_all_and_active_actions(client: httpx.AsyncClient) -
 
 async def test_a_new_website_has_zero_actions(client: httpx.AsyncClient) -> None:
     site = await register_website(client)
-    body = (await client.get(f"/websites/{site['website_id']}", headers=keyed(site["api_key"]))).json()
+    body = (
+        await client.get(f"/websites/{site['website_id']}", headers=keyed(site["api_key"]))
+    ).json()
     assert (body["total_actions"], body["active_actions"]) == (0, 0)
 
 
@@ -40,8 +44,12 @@ async def test_another_websites_details_are_not_found(client: httpx.AsyncClient)
     assert response.json()["error"]["code"] == "WEBSITE_NOT_FOUND"
 
 
-@pytest.mark.parametrize("website_id", ["not-a-uuid", "550e8400-e29b-41d4-a716-446655440000", "x" * 300])
-async def test_unknown_or_malformed_website_ids_are_not_found(client: httpx.AsyncClient, website_id: str) -> None:
+@pytest.mark.parametrize(
+    "website_id", ["not-a-uuid", "550e8400-e29b-41d4-a716-446655440000", "x" * 300]
+)
+async def test_unknown_or_malformed_website_ids_are_not_found(
+    client: httpx.AsyncClient, website_id: str
+) -> None:
     site = await register_website(client)
     response = await client.get(f"/websites/{website_id}", headers=keyed(site["api_key"]))
     assert response.status_code == 404

@@ -10,7 +10,11 @@ from tests.factories import register_website
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 KEY = re.compile(r"orbito_key_[A-Za-z0-9_-]{43,}")
-VALID = {"domain": "example.com", "owner_email": "owner@example.com", "website_name": "Example Website"}
+VALID = {
+    "domain": "example.com",
+    "owner_email": "owner@example.com",
+    "website_name": "Example Website",
+}
 
 
 async def test_registration_answers_201_with_id_key_and_time(client: httpx.AsyncClient) -> None:
@@ -33,7 +37,9 @@ async def test_each_registration_gets_its_own_key(client: httpx.AsyncClient) -> 
     assert first["website_id"] != second["website_id"]
 
 
-async def test_only_a_digest_of_the_key_is_stored(client: httpx.AsyncClient, database_url: str) -> None:
+async def test_only_a_digest_of_the_key_is_stored(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
     site = await register_website(client, "example.com")
 
     engine = create_engine(database_url)
@@ -51,7 +57,9 @@ async def test_domain_is_answered_in_normalised_form(client: httpx.AsyncClient) 
 
 
 @pytest.mark.parametrize("variant", ["example.com", "EXAMPLE.com", "example.com.", " example.com "])
-async def test_a_taken_domain_is_409_in_any_spelling(client: httpx.AsyncClient, variant: str) -> None:
+async def test_a_taken_domain_is_409_in_any_spelling(
+    client: httpx.AsyncClient, variant: str
+) -> None:
     await register_website(client, "example.com")
 
     response = await client.post("/websites/register", json={**VALID, "domain": variant})
@@ -85,7 +93,9 @@ async def test_www_and_bare_domain_are_different_websites(client: httpx.AsyncCli
         ({**VALID, "website_name": None}, "website_name"),
     ],
 )
-async def test_invalid_registrations_name_the_field(client: httpx.AsyncClient, body: dict, field: str) -> None:
+async def test_invalid_registrations_name_the_field(
+    client: httpx.AsyncClient, body: dict, field: str
+) -> None:
     response = await client.post("/websites/register", json=body)
 
     assert response.status_code == 400
@@ -94,13 +104,17 @@ async def test_invalid_registrations_name_the_field(client: httpx.AsyncClient, b
     assert field in [item["field"] for item in error["details"]["fields"]]
 
 
-async def test_website_name_is_trimmed_and_unknown_fields_ignored(client: httpx.AsyncClient) -> None:
+async def test_website_name_is_trimmed_and_unknown_fields_ignored(
+    client: httpx.AsyncClient,
+) -> None:
     response = await client.post(
         "/websites/register", json={**VALID, "website_name": "  Shop  ", "plan": "gold"}
     )
     site = response.json()
 
-    details = await client.get(f"/websites/{site['website_id']}", headers={"X-API-Key": site["api_key"]})
+    details = await client.get(
+        f"/websites/{site['website_id']}", headers={"X-API-Key": site["api_key"]}
+    )
 
     assert response.status_code == 201
     assert details.json()["website_name"] == "Shop"

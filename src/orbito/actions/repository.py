@@ -42,7 +42,9 @@ def lock_website(connection: Connection, website_id: str) -> None:
     SQLite needs nothing here: its write transactions already run one at a time.
     """
     if connection.dialect.name != "sqlite":
-        connection.execute(select(websites.c.id).where(websites.c.id == website_id).with_for_update())
+        connection.execute(
+            select(websites.c.id).where(websites.c.id == website_id).with_for_update()
+        )
 
 
 def count_actions(connection: Connection, website_id: str) -> int:

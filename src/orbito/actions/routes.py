@@ -44,10 +44,14 @@ def _checked_action_id(action_id: str) -> str:
     responses={200: {"model": ActionRegistered}, **errors(400, 401, 409, 413, 429)},
     openapi_extra=request_body(ActionRegistration),
 )
-async def register_action(request: Request, db: DB, holder: Holder, settings: AppSettings) -> JSONResponse:
+async def register_action(
+    request: Request, db: DB, holder: Holder, settings: AppSettings
+) -> JSONResponse:
     given = await read_json_object(request)
     action = validate(ActionRegistration, given)
-    answer = await service.register_action(db, holder, action, given, settings.max_actions_per_website)
+    answer = await service.register_action(
+        db, holder, action, given, settings.max_actions_per_website
+    )
     return JSONResponse(answer)
 
 
@@ -59,9 +63,12 @@ async def register_action(request: Request, db: DB, holder: Holder, settings: Ap
 )
 async def discover_actions(
     db: DB,
-    domain: Annotated[str | None, Query(description="The website's domain, e.g. example.com")] = None,
+    domain: Annotated[
+        str | None, Query(description="The website's domain, e.g. example.com")
+    ] = None,
     is_active: Annotated[
-        str | None, Query(description="`true` (default) lists active actions, `false` inactive ones")
+        str | None,
+        Query(description="`true` (default) lists active actions, `false` inactive ones"),
     ] = None,
 ) -> JSONResponse:
     if domain is None:
@@ -85,7 +92,9 @@ async def discover_actions(
 )
 async def set_status(action_id: str, request: Request, db: DB, holder: Holder) -> JSONResponse:
     change = validate(StatusChange, await read_json_object(request))
-    return JSONResponse(await service.set_status(db, holder, _checked_action_id(action_id), change.is_active))
+    return JSONResponse(
+        await service.set_status(db, holder, _checked_action_id(action_id), change.is_active)
+    )
 
 
 @router.post(

@@ -41,8 +41,10 @@ ParameterType = Literal["string", "number", "integer", "boolean", "object", "arr
 _TYPE_CHECKS = {
     "string": lambda v: isinstance(v, str),
     "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "integer": lambda v: (isinstance(v, int) and not isinstance(v, bool))
-    or (isinstance(v, float) and v.is_integer()),
+    "integer": lambda v: (
+        (isinstance(v, int) and not isinstance(v, bool))
+        or (isinstance(v, float) and v.is_integer())
+    ),
     "boolean": lambda v: isinstance(v, bool),
     "object": lambda v: isinstance(v, dict),
     "array": lambda v: isinstance(v, list),
@@ -63,7 +65,9 @@ class ParameterSpec(BaseModel):
     def _default_matches_type(self) -> "ParameterSpec":
         if "default" in self.model_fields_set and not _TYPE_CHECKS[self.type](self.default):
             raise ValueError(f"default must be of type {self.type}")
-        if json_depth_exceeds(self.model_extra, MAX_NESTING) or json_depth_exceeds(self.default, MAX_NESTING):
+        if json_depth_exceeds(self.model_extra, MAX_NESTING) or json_depth_exceeds(
+            self.default, MAX_NESTING
+        ):
             raise ValueError(f"values may nest at most {MAX_NESTING} levels deep")
         return self
 
@@ -97,7 +101,11 @@ class ActionRegistration(BaseModel):
                             "default": 1,
                             "description": "Number of items to add",
                         },
-                        "productId": {"type": "string", "required": True, "description": "Product identifier"},
+                        "productId": {
+                            "type": "string",
+                            "required": True,
+                            "description": "Product identifier",
+                        },
                     },
                     "position": {"x": 450, "y": 320},
                     "metadata": {"component_type": "button", "page_path": "/product/123"},
@@ -132,14 +140,18 @@ class ActionRegistration(BaseModel):
 
     @field_validator("parameters")
     @classmethod
-    def _parameter_names(cls, value: dict[str, ParameterSpec] | None) -> dict[str, ParameterSpec] | None:
+    def _parameter_names(
+        cls, value: dict[str, ParameterSpec] | None
+    ) -> dict[str, ParameterSpec] | None:
         if value is None:
             return None
         if len(value) > MAX_PARAMETERS:
             raise ValueError(f"at most {MAX_PARAMETERS} parameters are allowed")
         for name in value:
             if not PARAMETER_NAME.fullmatch(name):
-                raise ValueError(f"parameter name {name!r} must match [A-Za-z_][A-Za-z0-9_]{{0,63}}")
+                raise ValueError(
+                    f"parameter name {name!r} must match [A-Za-z_][A-Za-z0-9_]{{0,63}}"
+                )
         return value
 
     @field_validator("metadata")
@@ -166,7 +178,9 @@ class ActionRegistration(BaseModel):
 
 
 class StatusChange(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore", json_schema_extra={"examples": [{"is_active": False}]})
+    model_config = ConfigDict(
+        strict=True, extra="ignore", json_schema_extra={"examples": [{"is_active": False}]}
+    )
 
     is_active: bool
 

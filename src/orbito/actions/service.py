@@ -33,7 +33,9 @@ async def register_action(
     }
     created = await db.write(_upsert, holder.website_id, action.action_id, fields, cap, now)
     if created:
-        log.info("action.created", extra={"website_id": holder.website_id, "action_id": action.action_id})
+        log.info(
+            "action.created", extra={"website_id": holder.website_id, "action_id": action.action_id}
+        )
     return {"success": True, "action_id": action.action_id, "registered_at": iso_utc(now)}
 
 
@@ -85,7 +87,12 @@ async def set_status(db: Database, holder: KeyHolder, action_id: str, is_active:
     if not await db.write(repository.set_status, holder.website_id, action_id, is_active, now):
         raise ActionNotFound(details={"action_id": action_id})
     log.info("action.status_changed", extra={"action_id": action_id, "is_active": is_active})
-    return {"success": True, "action_id": action_id, "is_active": is_active, "updated_at": iso_utc(now)}
+    return {
+        "success": True,
+        "action_id": action_id,
+        "is_active": is_active,
+        "updated_at": iso_utc(now),
+    }
 
 
 async def record_usage(db: Database, holder: KeyHolder, action_id: str) -> dict:

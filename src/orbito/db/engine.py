@@ -15,7 +15,7 @@ from typing import Any, Protocol, TypeVar
 import orjson
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy import event, exc, text
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from orbito.errors import ServiceUnavailable
@@ -38,7 +38,10 @@ UNREACHABLE = (
     OSError,
 )
 
-_JSON = {"json_serializer": lambda value: orjson.dumps(value).decode(), "json_deserializer": orjson.loads}
+_JSON = {
+    "json_serializer": lambda value: orjson.dumps(value).decode(),
+    "json_deserializer": orjson.loads,
+}
 
 
 class Database(Protocol):
@@ -57,7 +60,9 @@ def open_database(settings: Settings) -> "SQLiteDatabase | PostgresDatabase":
         return SQLiteDatabase(url, settings)
     if url.get_backend_name() == "postgresql":
         return PostgresDatabase(url, settings)
-    raise ValueError(f"unsupported database {url.get_backend_name()!r}: use sqlite:// or postgresql://")
+    raise ValueError(
+        f"unsupported database {url.get_backend_name()!r}: use sqlite:// or postgresql://"
+    )
 
 
 async def ping(database: Database) -> None:
@@ -78,11 +83,16 @@ class SQLiteDatabase:
             pool_size=settings.database_pool_size,
             max_overflow=0,
             pool_timeout=settings.database_pool_timeout_seconds,
-            connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000, "check_same_thread": False},
+            connect_args={
+                "timeout": settings.sqlite_busy_timeout_ms / 1000,
+                "check_same_thread": False,
+            },
             **_JSON,
         )
         _take_over_sqlite_transactions(self.engine, settings.sqlite_busy_timeout_ms)
-        self._threads = ThreadPoolExecutor(settings.database_pool_size, thread_name_prefix="orbito-db")
+        self._threads = ThreadPoolExecutor(
+            settings.database_pool_size, thread_name_prefix="orbito-db"
+        )
 
     async def read(self, work: Work[Result], *args: Any) -> Result:
         return await self._run(False, work, args)
@@ -94,7 +104,9 @@ class SQLiteDatabase:
     async def _run(self, immediate: bool, work: Work[Result], args: tuple[Any, ...]) -> Result:
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._threads, self._transaction, immediate, work, args)
+            return await loop.run_in_executor(
+                self._threads, self._transaction, immediate, work, args
+            )
         except UNREACHABLE as error:
             raise _unavailable(error) from error
 

@@ -32,7 +32,13 @@ api_keys = Table(
     "api_keys",
     metadata,
     Column("key_digest", String(64), primary_key=True),
-    Column("website_id", String(36), ForeignKey("websites.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column(
+        "website_id",
+        String(36),
+        ForeignKey("websites.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=True),
 )
@@ -40,7 +46,9 @@ api_keys = Table(
 actions = Table(
     "actions",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
     Column("website_id", String(36), ForeignKey("websites.id", ondelete="CASCADE"), nullable=False),
     Column("action_id", String(128), nullable=False),
     Column("intent", String(128), nullable=False),

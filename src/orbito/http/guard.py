@@ -1,4 +1,4 @@
-"""The innermost layer: trailing slashes, the body size limit, late headers and last-resort errors."""
+"""The innermost layer: trailing slashes, the body limit, late headers, last-resort errors."""
 
 import logging
 

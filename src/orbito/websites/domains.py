@@ -58,6 +58,8 @@ def _check_ascii_domain(domain: str) -> None:
             try:
                 idna.decode(label)
             except (idna.IDNAError, UnicodeError):
-                raise InvalidDomain(f"label {label!r} is not a valid internationalised label") from None
+                raise InvalidDomain(
+                    f"label {label!r} is not a valid internationalised label"
+                ) from None
     if _ALL_DIGITS.fullmatch(labels[-1]):
         raise InvalidDomain("IP addresses are not accepted; give a domain name")

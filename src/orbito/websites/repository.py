@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, insert, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from orbito.db.tables import actions, api_keys, websites
 from orbito.errors import DomainAlreadyExists
@@ -59,9 +59,9 @@ def website_with_counts(connection: Connection, website_id: str) -> dict | None:
     of_website = actions.c.website_id == websites.c.id
     total = select(func.count()).where(of_website).scalar_subquery()
     active = select(func.count()).where(of_website, actions.c.is_active).scalar_subquery()
-    query = select(
-        websites, total.label("total_actions"), active.label("active_actions")
-    ).where(websites.c.id == website_id)
+    query = select(websites, total.label("total_actions"), active.label("active_actions")).where(
+        websites.c.id == website_id
+    )
     row = (connection.execute(query)).mappings().one_or_none()
     return None if row is None else dict(row)
 

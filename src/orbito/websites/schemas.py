@@ -12,7 +12,11 @@ class WebsiteRegistration(BaseModel):
         extra="ignore",
         json_schema_extra={
             "examples": [
-                {"domain": "example.com", "owner_email": "owner@example.com", "website_name": "Example Website"}
+                {
+                    "domain": "example.com",
+                    "owner_email": "owner@example.com",
+                    "website_name": "Example Website",
+                }
             ]
         },
     )

@@ -50,7 +50,10 @@ def upgrade() -> None:
             autoincrement=True,
         ),
         sa.Column(
-            "website_id", sa.String(36), sa.ForeignKey("websites.id", ondelete="CASCADE"), nullable=False
+            "website_id",
+            sa.String(36),
+            sa.ForeignKey("websites.id", ondelete="CASCADE"),
+            nullable=False,
         ),
         sa.Column("action_id", sa.String(128), nullable=False),
         sa.Column("intent", sa.String(128), nullable=False),
