@@ -1,5 +1,6 @@
 """Fixtures: a migrated database per test, the app on it, and an HTTP client for the app."""
 
+import asyncio
 import logging
 import shutil
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -12,25 +13,107 @@ from fastapi import FastAPI
 from orbito.app import create_app
 from orbito.db.migrate import upgrade
 from orbito.settings import Settings
+from tests import servers
 
 pytest_plugins = ["tests.live"]
+
+_LEFT_OUT = pytest.StashKey[int]()
 
 BASE = "http://testserver/api/v1"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A server the run was pointed at must answer; a silent skip would hide a broken CI."""
+    if servers.POSTGRES_URL:
+        servers.check_postgres()
+    if servers.REDIS_URL:
+        servers.check_redis()
+
+
+def _needs(item: pytest.Item) -> set[str]:
+    """Which of the optional servers a collected test would talk to."""
+    params = item.callspec.params if hasattr(item, "callspec") else {}
+    needs = {marker.name for marker in item.iter_markers() if marker.name in ("postgres", "redis")}
+    if params.get("backend") == "postgresql":
+        needs.add("postgres")
+    if params.get("limit_settings") == "redis":
+        needs.add("redis")
+    return needs
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    available = {"postgres": bool(servers.POSTGRES_URL), "redis": bool(servers.REDIS_URL)}
+    kept, left_out = [], []
+    for item in items:
+        (left_out if any(not available[need] for need in _needs(item)) else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+    config.stash[_LEFT_OUT] = len(left_out)
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    left_out = config.stash.get(_LEFT_OUT, 0)
+    if left_out:
+        missing = [
+            variable
+            for variable, url in (
+                ("ORBITO_TEST_DATABASE_URL", servers.POSTGRES_URL),
+                ("ORBITO_TEST_REDIS_URL", servers.REDIS_URL),
+            )
+            if not url
+        ]
+        terminalreporter.write_line(
+            f"skipped {left_out} tests that need PostgreSQL or Redis: {' and '.join(missing)} "
+            "not set (see README, Testing)"
+        )
+
+
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One database migrated once per run; each test starts from a copy of it."""
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite database migrated once per run; each test starts from a copy of it."""
     path = tmp_path_factory.mktemp("template") / "orbito.db"
     upgrade(Settings(_env_file=None, database_url=f"sqlite:///{path}"))
     return path
 
 
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """One PostgreSQL database migrated once per run; each test's database is cloned from it."""
+    name = servers.create_database()
+    try:
+        settings = Settings(_env_file=None, database_url=servers.database_url_named(name))
+        servers.run_async(asyncio.to_thread(upgrade, settings))
+        yield name
+    finally:
+        servers.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
 @pytest.fixture
-def database_url(tmp_path: Path, migrated_template: Path) -> str:
-    path = tmp_path / "orbito.db"
-    shutil.copyfile(migrated_template, path)
-    return f"sqlite:///{path}"
+def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database of this test's own, dropped afterwards."""
+    if backend == "sqlite":
+        path = tmp_path / "orbito.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    name = servers.create_database(template=request.getfixturevalue("postgres_template"))
+    try:
+        yield servers.database_url_named(name)
+    finally:
+        servers.drop_database(name)
+
+
+@pytest.fixture
+def unreachable_database_url(backend: str, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path}/no/such/dir/orbito.db"
+    return "postgresql://postgres@127.0.0.1:1/orbito"  # nothing listens on port 1
 
 
 @pytest.fixture

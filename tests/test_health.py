@@ -15,9 +15,9 @@ async def test_readyz_is_200_when_the_database_answers(client: httpx.AsyncClient
 
 
 async def test_readyz_is_503_naming_the_database_when_it_cannot_be_reached(
-    make_settings, tmp_path
+    make_settings, unreachable_database_url
 ) -> None:
-    settings = make_settings(database_url=f"sqlite:///{tmp_path}/no/such/dir/orbito.db")
+    settings = make_settings(database_url=unreachable_database_url)
     async with running_app(settings) as app, client_for(app) as client:
         response = await client.get("http://testserver/readyz")
         health = await client.get("http://testserver/healthz")

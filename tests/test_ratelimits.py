@@ -2,13 +2,25 @@ import asyncio
 import math
 import time
 
+import pytest
+
+from tests import servers
 from tests.conftest import client_for, running_app
 from tests.factories import action_body, keyed, register_action, register_website
 
 
-async def test_counted_answers_carry_the_limit_headers(make_settings) -> None:
+@pytest.fixture(params=["memory", "redis"])
+def limit_settings(request: pytest.FixtureRequest, make_settings):
+    """Settings whose counters live in the process, or in the real Redis server."""
+    if request.param == "memory":
+        return make_settings
+    shared = {"redis_url": servers.REDIS_URL, "redis_key_prefix": servers.unique_redis_prefix()}
+    return lambda **overrides: make_settings(**shared, **overrides)
+
+
+async def test_counted_answers_carry_the_limit_headers(limit_settings) -> None:
     async with (
-        running_app(make_settings(rate_limit_discovery="5/minute")) as app,
+        running_app(limit_settings(rate_limit_discovery="5/minute")) as app,
         client_for(app) as client,
     ):
         before = time.time()
@@ -25,9 +37,9 @@ async def test_counted_answers_carry_the_limit_headers(make_settings) -> None:
     assert before + 60 <= int(first.headers["x-ratelimit-reset"]) <= math.ceil(after + 60)
 
 
-async def test_over_the_limit_is_429_with_retry_after_and_details(make_settings) -> None:
+async def test_over_the_limit_is_429_with_retry_after_and_details(limit_settings) -> None:
     async with (
-        running_app(make_settings(rate_limit_discovery="2/minute")) as app,
+        running_app(limit_settings(rate_limit_discovery="2/minute")) as app,
         client_for(app) as client,
     ):
         answers = [await client.get("/actions", params={"domain": "a.example"}) for _ in range(3)]
@@ -43,9 +55,9 @@ async def test_over_the_limit_is_429_with_retry_after_and_details(make_settings)
     assert refused.headers["x-ratelimit-remaining"] == "0"
 
 
-async def test_the_window_moves_so_there_is_no_burst_at_its_edge(make_settings) -> None:
+async def test_the_window_moves_so_there_is_no_burst_at_its_edge(limit_settings) -> None:
     async with (
-        running_app(make_settings(rate_limit_discovery="3/2second")) as app,
+        running_app(limit_settings(rate_limit_discovery="3/2second")) as app,
         client_for(app) as client,
     ):
 
@@ -63,9 +75,9 @@ async def test_the_window_moves_so_there_is_no_burst_at_its_edge(make_settings) 
     assert after_a_full_window == 404
 
 
-async def test_action_registration_is_counted_per_key(make_settings) -> None:
+async def test_action_registration_is_counted_per_key(limit_settings) -> None:
     async with (
-        running_app(make_settings(rate_limit_action_register="2/minute")) as app,
+        running_app(limit_settings(rate_limit_action_register="2/minute")) as app,
         client_for(app) as client,
     ):
         one = await register_website(client)
@@ -83,8 +95,8 @@ async def test_action_registration_is_counted_per_key(make_settings) -> None:
     assert other_key.status_code == 200
 
 
-async def test_discovery_is_counted_per_client_ip(make_settings) -> None:
-    async with running_app(make_settings(rate_limit_discovery="1/minute")) as app:
+async def test_discovery_is_counted_per_client_ip(limit_settings) -> None:
+    async with running_app(limit_settings(rate_limit_discovery="1/minute")) as app:
         async with (
             client_for(app, "198.51.100.1") as first,
             client_for(app, "198.51.100.2") as second,
@@ -97,8 +109,8 @@ async def test_discovery_is_counted_per_client_ip(make_settings) -> None:
     assert statuses == [404, 429, 404]
 
 
-async def test_usage_is_counted_per_client_not_per_key(make_settings) -> None:
-    async with running_app(make_settings(rate_limit_usage="2/minute")) as app:
+async def test_usage_is_counted_per_client_not_per_key(limit_settings) -> None:
+    async with running_app(limit_settings(rate_limit_usage="2/minute")) as app:
         async with (
             client_for(app, "198.51.100.1") as visitor,
             client_for(app, "198.51.100.2") as other,
@@ -119,10 +131,10 @@ async def test_usage_is_counted_per_client_not_per_key(make_settings) -> None:
 
 
 async def test_the_key_is_checked_before_the_limit_and_the_limit_before_the_body(
-    make_settings,
+    limit_settings,
 ) -> None:
     async with (
-        running_app(make_settings(rate_limit_action_register="1/minute")) as app,
+        running_app(limit_settings(rate_limit_action_register="1/minute")) as app,
         client_for(app) as client,
     ):
         site = await register_website(client)
@@ -139,9 +151,9 @@ async def test_the_key_is_checked_before_the_limit_and_the_limit_before_the_body
     assert bad_body.status_code == 429
 
 
-async def test_other_keyed_routes_share_the_keyed_limit(make_settings) -> None:
+async def test_other_keyed_routes_share_the_keyed_limit(limit_settings) -> None:
     async with (
-        running_app(make_settings(rate_limit_keyed="2/minute")) as app,
+        running_app(limit_settings(rate_limit_keyed="2/minute")) as app,
         client_for(app) as client,
     ):
         site = await register_website(client)
@@ -156,9 +168,9 @@ async def test_other_keyed_routes_share_the_keyed_limit(make_settings) -> None:
     assert statuses == [200, 404, 429]
 
 
-async def test_website_registration_is_limited_per_ip(make_settings) -> None:
+async def test_website_registration_is_limited_per_ip(limit_settings) -> None:
     async with (
-        running_app(make_settings(rate_limit_website_register="2/hour")) as app,
+        running_app(limit_settings(rate_limit_website_register="2/hour")) as app,
         client_for(app) as client,
     ):
         statuses = [
@@ -175,16 +187,16 @@ async def test_website_registration_is_limited_per_ip(make_settings) -> None:
     assert 3500 <= retry_after <= 3600
 
 
-async def test_limits_can_be_switched_off(make_settings) -> None:
-    settings = make_settings(rate_limits_enabled=False, rate_limit_discovery="1/minute")
+async def test_limits_can_be_switched_off(limit_settings) -> None:
+    settings = limit_settings(rate_limits_enabled=False, rate_limit_discovery="1/minute")
     async with running_app(settings) as app, client_for(app) as client:
         answers = [await client.get("/actions", params={"domain": "a.example"}) for _ in range(3)]
     assert [answer.status_code for answer in answers] == [404, 404, 404]
     assert "x-ratelimit-limit" not in answers[0].headers
 
 
-async def test_a_trusted_proxy_forwards_the_client_address(make_settings) -> None:
-    settings = make_settings(rate_limit_discovery="1/minute", trusted_proxies="10.0.0.0/8")
+async def test_a_trusted_proxy_forwards_the_client_address(limit_settings) -> None:
+    settings = limit_settings(rate_limit_discovery="1/minute", trusted_proxies="10.0.0.0/8")
     async with running_app(settings) as app, client_for(app, "10.0.0.5") as proxy:
 
         async def status(forwarded: str) -> int:
@@ -201,8 +213,8 @@ async def test_a_trusted_proxy_forwards_the_client_address(make_settings) -> Non
         )  # right-most untrusted hop
 
 
-async def test_an_untrusted_peer_cannot_choose_its_address(make_settings) -> None:
-    settings = make_settings(rate_limit_discovery="1/minute", trusted_proxies="10.0.0.0/8")
+async def test_an_untrusted_peer_cannot_choose_its_address(limit_settings) -> None:
+    settings = limit_settings(rate_limit_discovery="1/minute", trusted_proxies="10.0.0.0/8")
     async with running_app(settings) as app, client_for(app, "198.51.100.50") as client:
         statuses = [
             (

@@ -38,6 +38,9 @@ KEYED = Limit("keyed", CountedBy.API_KEY)
 
 # How long a storage outage is reported once, rather than on every request.
 OUTAGE_LOG_INTERVAL_SECONDS = 60.0
+# After a failure the storage is left alone this long, so an outage costs each request nothing
+# rather than a timeout; the first request after it tries again, so limits return by themselves.
+RETRY_STORAGE_AFTER_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +74,10 @@ class RateLimiter:
             RedisStorage(
                 _redis_storage_uri(settings.redis_url),
                 implementation="redispy",
-                key_prefix="orbito",
+                key_prefix=settings.redis_key_prefix,
                 wrap_exceptions=True,
+                socket_timeout=settings.redis_timeout_seconds,
+                socket_connect_timeout=settings.redis_timeout_seconds,
             )
             if settings.redis_url
             else MemoryStorage()
@@ -80,10 +85,11 @@ class RateLimiter:
         self.strategy = MovingWindowRateLimiter(self.storage)
         self.storage_healthy = True
         self._last_outage_log = -math.inf
+        self._retry_at = -math.inf
 
     async def hit(self, limit: Limit, identity: str) -> Verdict | None:
         """Count one request; None when limits are off or the counters cannot be reached."""
-        if not self.enabled:
+        if not self.enabled or time.monotonic() < self._retry_at:
             return None
         item = self.items[limit.name]
         try:
@@ -119,19 +125,19 @@ class RateLimiter:
         return headers
 
     async def ping(self) -> bool:
+        """Whether the counters' storage answers now; readiness asks this on every probe."""
         try:
             healthy = bool(await self.storage.check())
         except Exception:
             healthy = False
         if healthy:
             self._storage_recovered()
-        else:
-            self.storage_healthy = False
         return healthy
 
     def _storage_failed(self, error: Exception) -> None:
         self.storage_healthy = False
         now = time.monotonic()
+        self._retry_at = now + RETRY_STORAGE_AFTER_SECONDS
         if now - self._last_outage_log >= OUTAGE_LOG_INTERVAL_SECONDS:
             self._last_outage_log = now
             log.error("ratelimit.storage_unavailable", extra={"error": type(error).__name__})
@@ -140,6 +146,7 @@ class RateLimiter:
         if not self.storage_healthy:
             self.storage_healthy = True
             self._last_outage_log = -math.inf
+            self._retry_at = -math.inf
             log.warning("ratelimit.storage_recovered")
 
 

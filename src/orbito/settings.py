@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     auto_migrate: bool = True
 
     redis_url: str | None = None
+    redis_key_prefix: str = "orbito"
+    redis_timeout_seconds: float = Field(default=0.5, gt=0)
     trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = []
 
     rate_limits_enabled: bool = True

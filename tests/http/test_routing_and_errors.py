@@ -91,8 +91,10 @@ async def test_a_fault_in_a_handler_is_a_500_envelope_with_cors(settings, orbito
     assert failures[0].exc_info is not None
 
 
-async def test_an_unreachable_database_is_503_in_the_envelope(make_settings, tmp_path) -> None:
-    settings = make_settings(database_url=f"sqlite:///{tmp_path}/missing/dir/orbito.db")
+async def test_an_unreachable_database_is_503_in_the_envelope(
+    make_settings, unreachable_database_url
+) -> None:
+    settings = make_settings(database_url=unreachable_database_url)
     async with running_app(settings) as app, client_for(app) as client:
         response = await client.get(
             "/actions", params={"domain": "shop.example"}, headers={"Origin": "https://a.b"}
