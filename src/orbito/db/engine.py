@@ -109,6 +109,10 @@ class SQLiteDatabase:
             )
         except UNREACHABLE as error:
             raise _unavailable(error) from error
+        except exc.DBAPIError as error:
+            if error.connection_invalidated:  # the connection died under a running statement
+                raise _unavailable(error) from error
+            raise
 
     def _transaction(self, immediate: bool, work: Work[Result], args: tuple[Any, ...]) -> Result:
         with self.engine.connect() as connection:
@@ -172,6 +176,10 @@ class PostgresDatabase:
                 return await connection.run_sync(work, *args)
         except UNREACHABLE as error:
             raise _unavailable(error) from error
+        except exc.DBAPIError as error:
+            if error.connection_invalidated:  # the connection died under a running statement
+                raise _unavailable(error) from error
+            raise
 
     async def dispose(self) -> None:
         await self.engine.dispose()
