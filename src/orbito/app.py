@@ -121,6 +121,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         ]
         return answer(InvalidSchema(fields))
 
+    # Faults inside the guard layer are answered there; this catches any in the layers around it.
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
         log.exception("http.unhandled_error", extra={"path": request.url.path})

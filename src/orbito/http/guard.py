@@ -49,10 +49,10 @@ class GuardMiddleware:
                     scope, receive, send_with_headers
                 )
         except Exception:
-            # Routes' own faults were answered and logged by the app's handler; what is left
-            # here failed before or outside it.
+            # A route's fault is answered here, inside the CORS and request-log layers, so that
+            # the 500 carries their headers. After the answer has begun, it can only be logged.
+            log.exception("http.unhandled_error")
             if not started:
-                log.exception("http.unhandled_error")
                 body = OrbitoError().envelope()
                 await JSONResponse(body, 500)(scope, receive, send_with_headers)
 
