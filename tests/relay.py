@@ -22,6 +22,7 @@ class Relay:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._flowing: asyncio.Event | None = None
 
     def __enter__(self) -> "Relay":
         self._thread.start()
@@ -39,6 +40,19 @@ class Relay:
 
     def restore(self) -> None:
         self._call(self._listen())
+
+    def stall(self) -> None:
+        """Keep every connection open but pass nothing, as a partitioned network would."""
+        self._loop.call_soon_threadsafe(self._get_flowing().clear)
+
+    def resume(self) -> None:
+        self._loop.call_soon_threadsafe(self._get_flowing().set)
+
+    def _get_flowing(self) -> asyncio.Event:
+        if self._flowing is None:
+            self._flowing = asyncio.Event()
+            self._flowing.set()
+        return self._flowing
 
     def _call(self, coroutine) -> None:  # type: ignore[no-untyped-def]
         asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(10)
@@ -69,6 +83,7 @@ class Relay:
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         with contextlib.suppress(ConnectionError, OSError):
             while chunk := await reader.read(65536):
+                await self._get_flowing().wait()
                 writer.write(chunk)
                 await writer.drain()
         writer.transport.abort()

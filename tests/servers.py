@@ -76,6 +76,18 @@ def unique_redis_prefix() -> str:
     return f"orbito-test-{uuid.uuid4().hex[:12]}"
 
 
+def delete_redis_prefix(prefix: str) -> None:
+    """Remove the counters a test left in the shared Redis server."""
+    assert REDIS_URL is not None
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
 class ThrowawayRedis:
     """A redis-server of the test's own on a free port, which the test may stop and start."""
 

@@ -42,3 +42,25 @@ def test_an_unknown_command_fails_with_usage() -> None:
     result = run("fly")
     assert result.returncode == 2
     assert "usage: orbito" in result.stderr
+
+
+def test_an_unsupported_database_url_stops_with_a_message() -> None:
+    result = run("db", "upgrade", env={"ORBITO_DATABASE_URL": "mysql://localhost/orbito"})
+    assert result.returncode == 2
+    assert result.stderr.startswith("orbito: ORBITO_DATABASE_URL: must be a sqlite")
+    assert "Traceback" not in result.stderr
+
+
+def test_out_of_range_ports_and_workers_are_refused() -> None:
+    for arguments in (["--port", "99999"], ["--port", "-1"], ["--workers", "0"], ["--port", "x"]):
+        result = run("serve", *arguments)
+        assert result.returncode == 2
+        assert "orbito serve: error: argument" in result.stderr
+
+
+def test_a_database_that_cannot_be_opened_stops_migration_with_a_message(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/no/such/dir/orbito.db"
+    result = run("db", "upgrade", env={"ORBITO_DATABASE_URL": url})
+    assert result.returncode == 1
+    assert "orbito: cannot migrate the database: unable to open database file" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -2,12 +2,14 @@
 
 import asyncio
 import shutil
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from orbito.settings import Settings
 from tests import servers
 from tests.conftest import client_for, running_app
 from tests.factories import action_body, keyed
@@ -128,6 +130,61 @@ async def test_a_database_outage_is_503_and_the_service_recovers_by_itself(
     assert alive_during
     assert recovered == 4  # the report refused during the outage was not counted
     assert listed["actions"][0]["usage_count"] == 4
+    assert server.log_text().count("db.unavailable") == 1  # once a minute, not per request
+
+
+@pytest.mark.postgres
+@pytest.mark.live
+async def test_a_silent_database_is_503_within_the_statement_timeout(
+    relayed_postgres: tuple[Relay, str], start_live_server
+) -> None:
+    relay, database_url = relayed_postgres
+    server = start_live_server(
+        database_url=database_url,
+        rate_limits_enabled="false",
+        database_statement_timeout_seconds="1",
+        database_pool_timeout_seconds="1",
+    )
+    async with httpx.AsyncClient(base_url=server.api, timeout=30) as client:
+        site = (
+            await client.post(
+                "/websites/register",
+                json={
+                    "domain": "shop.example",
+                    "owner_email": "o@shop.example",
+                    "website_name": "S",
+                },
+            )
+        ).json()
+
+        relay.stall()
+        started = time.monotonic()
+        details = await client.get(
+            f"/websites/{site['website_id']}", headers=keyed(site["api_key"])
+        )
+        waited = time.monotonic() - started
+        started = time.monotonic()
+        ready = await client.get(f"{server.base_url}/readyz")
+        ready_waited = time.monotonic() - started
+        relay.resume()
+
+    assert details.status_code == 503
+    assert waited < 5
+    assert ready.status_code == 503
+    assert ready_waited < 5
+
+
+@pytest.mark.postgres
+async def test_a_missing_database_is_503_not_500() -> None:
+    missing = servers.database_url_named("orbito_no_such_database")
+    settings = Settings(_env_file=None, database_url=missing)
+    async with running_app(settings) as app, client_for(app) as client:
+        discovery = await client.get("/actions", params={"domain": "a.example"})
+        ready = await client.get("http://testserver/readyz")
+
+    assert discovery.status_code == 503
+    assert discovery.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert ready.status_code == 503
 
 
 @pytest.mark.postgres

@@ -1,6 +1,10 @@
+import shutil
+
 import httpx
 
+from orbito.settings import Settings
 from tests.conftest import client_for, running_app
+from tests.factories import register_website
 
 
 async def test_healthz_answers_while_the_process_runs(client: httpx.AsyncClient) -> None:
@@ -27,3 +31,35 @@ async def test_readyz_is_503_naming_the_database_when_it_cannot_be_reached(
     assert error["code"] == "SERVICE_UNAVAILABLE"
     assert error["details"]["checks"] == {"database": "unavailable"}
     assert health.status_code == 200
+
+
+async def test_readyz_is_503_when_the_database_was_never_migrated(tmp_path) -> None:
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'empty.db'}")
+    async with running_app(settings) as app, client_for(app) as client:
+        response = await client.get("http://testserver/readyz")
+        discovery = await client.get("/actions", params={"domain": "a.example"})
+
+    assert response.status_code == 503
+    assert response.json()["error"]["details"]["checks"] == {"database": "not migrated"}
+    assert discovery.status_code == 503
+
+
+async def test_a_deleted_database_file_is_never_written_to(sqlite_template, tmp_path) -> None:
+    path = tmp_path / "orbito.db"
+    shutil.copyfile(sqlite_template, path)
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{path}")
+    async with running_app(settings) as app, client_for(app) as client:
+        before = await register_website(client, "before.example")
+        for leftover in tmp_path.glob("orbito.db*"):
+            leftover.unlink()
+
+        after = await client.post(
+            "/websites/register",
+            json={"domain": "after.example", "owner_email": "o@x.example", "website_name": "A"},
+        )
+        ready = await client.get("http://testserver/readyz")
+
+    assert before["domain"] == "before.example"
+    assert after.status_code == 503
+    assert after.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert ready.status_code == 503

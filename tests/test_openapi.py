@@ -65,3 +65,14 @@ async def test_interactive_docs_are_served(client: httpx.AsyncClient) -> None:
     response = await client.get("http://testserver/docs")
     assert response.status_code == 200
     assert "/api/v1/openapi.json" in response.text
+
+
+async def test_each_route_names_only_the_not_found_codes_it_can_answer(
+    client: httpx.AsyncClient,
+) -> None:
+    paths = (await document(client))["paths"]
+    details = paths["/api/v1/websites/{website_id}"]["get"]["responses"]["404"]["description"]
+    discovery = paths["/api/v1/actions"]["get"]["responses"]["404"]["description"]
+    assert "WEBSITE_NOT_FOUND" in details and "DOMAIN_NOT_FOUND" not in details
+    assert "DOMAIN_NOT_FOUND" in discovery and "ACTION_NOT_FOUND" not in discovery
+    assert "503" in paths["/readyz"]["get"]["responses"]

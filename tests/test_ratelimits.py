@@ -13,9 +13,12 @@ from tests.factories import action_body, keyed, register_action, register_websit
 def limit_settings(request: pytest.FixtureRequest, make_settings):
     """Settings whose counters live in the process, or in the real Redis server."""
     if request.param == "memory":
-        return make_settings
-    shared = {"redis_url": servers.REDIS_URL, "redis_key_prefix": servers.unique_redis_prefix()}
-    return lambda **overrides: make_settings(**shared, **overrides)
+        yield make_settings
+        return
+    prefix = servers.unique_redis_prefix()
+    shared = {"redis_url": servers.REDIS_URL, "redis_key_prefix": prefix}
+    yield lambda **overrides: make_settings(**shared, **overrides)
+    servers.delete_redis_prefix(prefix)
 
 
 async def test_counted_answers_carry_the_limit_headers(limit_settings) -> None:

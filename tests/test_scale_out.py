@@ -22,12 +22,19 @@ def shared_database(postgres_template: str) -> Iterator[str]:
 
 
 @pytest.fixture
-def pair(shared_database: str, start_live_server) -> list[LiveServer]:
+def redis_prefix() -> Iterator[str]:
+    prefix = servers.unique_redis_prefix()
+    yield prefix
+    servers.delete_redis_prefix(prefix)
+
+
+@pytest.fixture
+def pair(shared_database: str, redis_prefix: str, start_live_server) -> list[LiveServer]:
     """Two processes behind a notional load balancer on 127.0.0.1, which they trust."""
     shared = {
         "database_url": shared_database,
         "redis_url": servers.REDIS_URL,
-        "redis_key_prefix": servers.unique_redis_prefix(),
+        "redis_key_prefix": redis_prefix,
         "trusted_proxies": "127.0.0.1",
         "rate_limit_usage": "1000000/minute",
         "auto_migrate": "false",

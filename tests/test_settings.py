@@ -58,6 +58,11 @@ def test_a_dotenv_file_is_read(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Non
         ("ORBITO_TRUSTED_PROXIES", "not-an-ip"),
         ("ORBITO_MAX_BODY_BYTES", "0"),
         ("ORBITO_LOG_FORMAT", "xml"),
+        ("ORBITO_DATABASE_URL", "mysql://localhost/orbito"),
+        ("ORBITO_REDIS_URL", "redis//127.0.0.1:6379"),
+        ("ORBITO_REDIS_URL", "redis://127.0.0.1:notaport/0"),
+        ("ORBITO_REDIS_URL", "redis://127.0.0.1:6379/abc"),
+        ("ORBITO_REDIS_URL", "http://127.0.0.1:6379/0"),
     ],
 )
 def test_invalid_settings_are_refused_at_start(

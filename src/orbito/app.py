@@ -11,6 +11,7 @@ from starlette.routing import Match
 
 from orbito import __version__
 from orbito.actions.routes import router as actions_router
+from orbito.cache import Caches
 from orbito.db.engine import open_database
 from orbito.errors import InvalidSchema, MethodNotAllowed, OrbitoError, RouteNotFound
 from orbito.health import router as health_router
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = open_database(settings)
         app.state.rate_limiter = RateLimiter(settings)
+        app.state.caches = Caches(settings.cache_seconds)
         try:
             yield
         finally:

@@ -2,11 +2,28 @@
 
 import argparse
 import logging
+import sys
+
+from pydantic import ValidationError
 
 from orbito import __version__
+from orbito.logs import configure_logging
 from orbito.settings import Settings
 
 log = logging.getLogger("orbito.cli")
+
+
+def _bounded(low: int, high: int):  # type: ignore[no-untyped-def]
+    def number(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not between {low} and {high}")
+        return value
+
+    return number
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -16,8 +33,8 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the API over HTTP")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8001)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--port", type=_bounded(1, 65535), default=8001)
+    serve.add_argument("--workers", type=_bounded(1, 64), default=1)
 
     db = commands.add_parser("db", help="database commands")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -28,13 +45,14 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from orbito.db.migrate import upgrade
-    from orbito.logs import configure_logging
-
-    configure_logging(settings)
+    if arguments.workers > 1 and settings.rate_limits_enabled and not settings.redis_url:
+        log.warning(
+            "ratelimit.per_process",
+            extra={"workers": arguments.workers, "hint": "set ORBITO_REDIS_URL to share limits"},
+        )
     if settings.auto_migrate:
-        upgrade(settings)
-        log.info("db.migrated")
+        if (failed := _migrate(settings)) is not None:
+            return failed
     uvicorn.run(
         "orbito.app:create_app",
         factory=True,
@@ -42,7 +60,7 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
         port=arguments.port,
         workers=arguments.workers,
         loop="uvloop",
-        http="httptools",
+        http="orbito.http.protocol:EnvelopeHttpToolsProtocol",
         proxy_headers=False,
         server_header=False,
         access_log=False,
@@ -53,11 +71,36 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        for problem in error.errors(include_url=False):
+            name = "ORBITO_" + "_".join(str(part) for part in problem["loc"]).upper()
+            message = problem["msg"].removeprefix("Value error, ")
+            print(f"orbito: {name}: {message}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
     if arguments.command == "serve":
         return _serve(arguments, settings)
-    from orbito.db.migrate import upgrade
-
-    upgrade(settings)
+    if (failed := _migrate(settings)) is not None:
+        return failed
     print("database is up to date")
     return 0
+
+
+def _migrate(settings: Settings) -> int | None:
+    """Bring the schema up to date; an exit status and a message if the database refused."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from orbito.db.migrate import upgrade
+    from orbito.errors import OrbitoError
+
+    try:
+        upgrade(settings)
+    except (SQLAlchemyError, OSError, OrbitoError) as error:
+        cause = error.__cause__ or error
+        reason = str(getattr(cause, "orig", None) or cause).splitlines()[0]
+        print(f"orbito: cannot migrate the database: {reason}", file=sys.stderr)
+        return 1
+    log.info("db.migrated")
+    return None

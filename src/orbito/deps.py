@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
+from orbito.cache import Caches
 from orbito.db.engine import Database
 from orbito.ratelimit import CountedBy, Limit, RateLimiter
 from orbito.settings import Settings
@@ -29,10 +30,15 @@ async def get_settings(request: Request) -> Settings:
 async def get_key_holder(
     request: Request, api_key: Annotated[str | None, Security(api_key_header)]
 ) -> KeyHolder:
-    return await websites.authenticate(request.app.state.db, api_key)
+    return await websites.authenticate(request.app.state.db, request.app.state.caches, api_key)
+
+
+async def get_caches(request: Request) -> Caches:
+    return request.app.state.caches
 
 
 DB = Annotated[Database, Depends(get_db)]
+AppCaches = Annotated[Caches, Depends(get_caches)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
 Holder = Annotated[KeyHolder, Depends(get_key_holder)]
 

@@ -1,7 +1,10 @@
 """Structured logging: dotted event names, fields as extras, the request id on every line."""
 
 import logging
+import math
+import re
 import sys
+import time
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
@@ -21,6 +24,24 @@ def _fields(record: logging.LogRecord) -> dict[str, object]:
     if request_id:
         fields["request_id"] = request_id
     return fields
+
+
+class Throttle:
+    """Says when an event that repeats on every request is due to be logged again."""
+
+    def __init__(self, interval_seconds: float) -> None:
+        self.interval = interval_seconds
+        self._last = -math.inf
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now - self._last < self.interval:
+            return False
+        self._last = now
+        return True
+
+    def reset(self) -> None:
+        self._last = -math.inf
 
 
 class _RequestIdFilter(logging.Filter):
@@ -43,10 +64,21 @@ class JSONFormatter(logging.Formatter):
         return orjson.dumps(line, default=str).decode()
 
 
+def _text_value(value: object) -> str:
+    """A value for a key=value line, quoted and escaped when it could break or forge a line."""
+    text = str(value)
+    if text and not _NEEDS_QUOTES.search(text):
+        return text
+    return orjson.dumps(text).decode()
+
+
+_NEEDS_QUOTES = re.compile(r'[\s"=\\]|[^\x21-\x7e]')
+
+
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         moment = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
-        pairs = " ".join(f"{key}={value}" for key, value in _fields(record).items())
+        pairs = " ".join(f"{key}={_text_value(value)}" for key, value in _fields(record).items())
         line = (
             f"{moment} {record.levelname:<7} {record.name} {record.getMessage()} {pairs}".rstrip()
         )

@@ -37,16 +37,24 @@ class ErrorEnvelope(BaseModel):
     error: ErrorBody
 
 
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` entries for these statuses, each naming its possible codes."""
-    described = {}
-    for status in (*statuses, 500, 503):
-        codes = ", ".join(f"`{kind.code}`" for kind in _ERRORS_BY_STATUS[status])
-        described[status] = {
+def errors(*kinds: int | type[e.OrbitoError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries naming the error codes a route can answer.
+
+    A status stands for every code it can carry; an error class names just its own code.
+    500 and 503 are added to every route.
+    """
+    codes: dict[int, list[str]] = {}
+    for kind in (*kinds, 500, 503):
+        classes = _ERRORS_BY_STATUS[kind] if isinstance(kind, int) else (kind,)
+        for error in classes:
+            codes.setdefault(error.status, []).append(f"`{error.code}`")
+    return {
+        status: {
             "model": ErrorEnvelope,
-            "description": f"Error envelope with code {codes}",
+            "description": "Error envelope with code " + ", ".join(names),
         }
-    return described
+        for status, names in sorted(codes.items())
+    }
 
 
 def request_body(model: type[BaseModel]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from orbito.errors import RateLimitExceeded
+from orbito.logs import Throttle
 from orbito.settings import Settings
 
 log = logging.getLogger("orbito.ratelimit")
@@ -84,7 +85,7 @@ class RateLimiter:
         )
         self.strategy = MovingWindowRateLimiter(self.storage)
         self.storage_healthy = True
-        self._last_outage_log = -math.inf
+        self._outage_log = Throttle(OUTAGE_LOG_INTERVAL_SECONDS)
         self._retry_at = -math.inf
 
     async def hit(self, limit: Limit, identity: str) -> Verdict | None:
@@ -136,16 +137,14 @@ class RateLimiter:
 
     def _storage_failed(self, error: Exception) -> None:
         self.storage_healthy = False
-        now = time.monotonic()
-        self._retry_at = now + RETRY_STORAGE_AFTER_SECONDS
-        if now - self._last_outage_log >= OUTAGE_LOG_INTERVAL_SECONDS:
-            self._last_outage_log = now
+        self._retry_at = time.monotonic() + RETRY_STORAGE_AFTER_SECONDS
+        if self._outage_log.due():
             log.error("ratelimit.storage_unavailable", extra={"error": type(error).__name__})
 
     def _storage_recovered(self) -> None:
         if not self.storage_healthy:
             self.storage_healthy = True
-            self._last_outage_log = -math.inf
+            self._outage_log.reset()
             self._retry_at = -math.inf
             log.warning("ratelimit.storage_recovered")
 

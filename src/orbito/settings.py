@@ -3,10 +3,12 @@
 from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from limits import RateLimitItem, parse
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from redis.connection import parse_url
 
 RATE_LIMIT_FIELDS = (
     "rate_limit_website_register",
@@ -26,6 +28,7 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1)
     database_pool_timeout_seconds: float = Field(default=10.0, gt=0)
     database_connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    database_statement_timeout_seconds: float = Field(default=10.0, gt=0)
     sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
     auto_migrate: bool = True
 
@@ -41,6 +44,7 @@ class Settings(BaseSettings):
     rate_limit_usage: str = "120/minute"
     rate_limit_keyed: str = "600/minute"
 
+    cache_seconds: float = Field(default=1.0, ge=0)
     max_body_bytes: int = Field(default=64 * 1024, ge=1)
     max_actions_per_website: int = Field(default=1000, ge=1)
 
@@ -71,6 +75,25 @@ class Settings(BaseSettings):
     @classmethod
     def _parses_as_rate_limit(cls, value: str) -> str:
         parse(value)
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite://", "postgresql://", "postgres://")):
+            raise ValueError("must be a sqlite:///path or postgresql://user@host:port/name URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_url(value)
+            except ValueError as error:
+                raise ValueError(f"must be a redis://host:port/db URL ({error})") from None
+            if urlsplit(value).path.strip("/") and not urlsplit(value).path.strip("/").isdigit():
+                raise ValueError("the database number after the port must be a whole number")
         return value
 
     @field_validator("redis_url", mode="before")

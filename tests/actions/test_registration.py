@@ -88,6 +88,18 @@ async def test_parameter_specs_keep_extra_keys_and_make_required_explicit(
     }
 
 
+async def test_null_description_and_required_in_a_spec_mean_not_given(
+    client: httpx.AsyncClient,
+) -> None:
+    site = await register_website(client, "shop.example")
+    parameters = {"size": {"type": "string", "description": None, "required": None}}
+    await register_action(client, site["api_key"], parameters=parameters)
+
+    action = (await discovered(client, "shop.example"))["add-to-cart-button"]
+
+    assert action["parameters"] == {"size": {"type": "string", "required": False}}
+
+
 async def test_reregistration_replaces_the_description_but_keeps_state(
     client: httpx.AsyncClient,
 ) -> None:

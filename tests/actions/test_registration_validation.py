@@ -16,6 +16,8 @@ INVALID = [
     ({"action_id": "slash/inside"}, "action_id"),
     ({"action_id": "ünïcode"}, "action_id"),
     ({"action_id": 12}, "action_id"),
+    ({"action_id": "."}, "action_id"),
+    ({"action_id": ".."}, "action_id"),
     # intent
     ({"intent": ""}, "intent"),
     ({"intent": "x" * 129}, "intent"),
@@ -25,6 +27,8 @@ INVALID = [
     # description
     ({"description": "x" * 2001}, "description"),
     ({"description": 5}, "description"),
+    ({"description": "nul\u0000inside"}, "description"),
+    ({"description": "bell\u0007"}, "description"),
     # selector
     ({"selector": ""}, "selector"),
     ({"selector": "#" + "a" * 1000}, "selector"),
@@ -33,6 +37,12 @@ INVALID = [
     ({"selector": ">>> a"}, "selector"),
     ({"selector": ":not("}, "selector"),
     ({"selector": 7}, "selector"),
+    ({"selector": "#a\u0000"}, "selector"),
+    ({"selector": "div:contains('x')"}, "selector"),
+    ({"selector": ":-soup-contains('x')"}, "selector"),
+    ({"selector": "[data-x!=y]"}, "selector"),
+    ({"selector": "svg|rect"}, "selector"),
+    ({"selector": "a:local-link"}, "selector"),
     # parameters
     ({"parameters": []}, "parameters"),
     ({"parameters": "qty"}, "parameters"),
@@ -109,6 +119,12 @@ VALID = [
     {"selector": "#a" + "b" * 998},
     {"selector": "form#checkout > button.primary:not([disabled]):nth-child(2n+1)"},
     {"selector": "a[href^='https'], input[type=\"text\"]"},
+    {"selector": "a::before"},
+    {"selector": "p:first-line"},
+    {"selector": "[lang|=en] > a[title='x:contains(y) a|b']"},
+    {"selector": "li:is(.a, .b):has(> img):hover"},
+    {"description": "two lines\nand\ta tab"},
+    {"action_id": "..."},
     {"parameters": {f"p{i}": PARAM for i in range(50)}},
     {"parameters": {"_x" + "y" * 62: PARAM}},
     {"parameters": {"n": {"type": "integer", "default": 3}}},
@@ -153,3 +169,16 @@ async def test_every_broken_field_is_listed_at_once(client: httpx.AsyncClient) -
 
     fields = [item["field"] for item in response.json()["error"]["details"]["fields"]]
     assert fields == ["action_id", "intent", "selector"]
+
+
+async def test_control_characters_inside_json_values_round_trip(client: httpx.AsyncClient) -> None:
+    site = await register_website(client, "shop.example")
+    metadata = {"note": "nul\u0000and\nnewline", "page_path": "/p"}
+    response = await client.post(
+        "/actions/register", json=action_body(metadata=metadata), headers=keyed(site["api_key"])
+    )
+
+    listed = (await client.get("/actions", params={"domain": "shop.example"})).json()
+
+    assert response.status_code == 200
+    assert listed["actions"][0]["metadata"] == metadata

@@ -1,6 +1,7 @@
 import httpx
 import pytest
 
+from orbito.logs import TextFormatter
 from tests.factories import register_website
 
 
@@ -61,3 +62,14 @@ async def test_the_access_log_has_one_line_per_request_and_never_the_key(
         site["api_key"] not in orbito_logs.handler.format(record) for record in orbito_logs.records
     )
     assert all(site["api_key"] not in str(record.__dict__) for record in orbito_logs.records)
+
+
+async def test_a_path_cannot_forge_a_line_in_the_text_log(
+    client: httpx.AsyncClient, orbito_logs
+) -> None:
+    await client.get("/nope%0AFAKE%20status=200%00")
+
+    access = [record for record in orbito_logs.records if record.getMessage() == "http.request"]
+    line = TextFormatter().format(access[-1])
+    assert "\n" not in line and "\x00" not in line
+    assert 'path="/api/v1/nope\\nFAKE status=200\\u0000"' in line

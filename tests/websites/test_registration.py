@@ -88,6 +88,9 @@ async def test_www_and_bare_domain_are_different_websites(client: httpx.AsyncCli
         ({**VALID, "website_name": "   "}, "website_name"),
         ({**VALID, "website_name": "x" * 201}, "website_name"),
         ({**VALID, "website_name": None}, "website_name"),
+        ({**VALID, "website_name": "nul\u0000inside"}, "website_name"),
+        ({**VALID, "website_name": "two\nlines"}, "website_name"),
+        ({**VALID, "owner_email": "a" * 65 + "@example.com"}, "owner_email"),
     ],
 )
 async def test_invalid_registrations_name_the_field(

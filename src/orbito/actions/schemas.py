@@ -2,11 +2,9 @@
 
 import math
 import re
-import unicodedata
 from typing import Annotated, Any, Literal
 
 import orjson
-import soupsieve
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -17,7 +15,9 @@ from pydantic import (
     model_validator,
 )
 
+from orbito.actions.selectors import InvalidSelector, check_selector
 from orbito.jsonbody import json_depth_exceeds
+from orbito.text import check_line, check_prose
 
 ACTION_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"
 PARAMETER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
@@ -51,15 +51,24 @@ _TYPE_CHECKS = {
 }
 
 
+# Keys of a spec where null means "not given", as it does for the optional fields of an action.
+_NULLABLE = ("required", "description")
+
+
 class ParameterSpec(BaseModel):
     """One typed parameter; keys beyond these are kept and returned as given."""
 
     model_config = ConfigDict(strict=True, extra="allow")
 
     type: ParameterType
-    required: bool = False
+    required: bool | None = False
     description: str | None = Field(default=None, max_length=500)
     default: Any = None
+
+    @field_validator("description")
+    @classmethod
+    def _prose(cls, value: str | None) -> str | None:
+        return None if value is None else check_prose(value)
 
     @model_validator(mode="after")
     def _default_matches_type(self) -> "ParameterSpec":
@@ -72,8 +81,12 @@ class ParameterSpec(BaseModel):
         return self
 
     def stored(self, given: dict[str, Any]) -> dict[str, Any]:
-        """The spec as the client sent it, with `required` made explicit."""
-        return given if "required" in given else {**given, "required": False}
+        """The spec as the client sent it, with `required` made explicit and nulls dropped."""
+        spec = {
+            key: value for key, value in given.items() if not (key in _NULLABLE and value is None)
+        }
+        spec.setdefault("required", False)
+        return spec
 
 
 class Position(BaseModel):
@@ -125,17 +138,27 @@ class ActionRegistration(BaseModel):
     @field_validator("intent")
     @classmethod
     def _no_control_characters(cls, value: str) -> str:
-        if any(unicodedata.category(character) == "Cc" for character in value):
-            raise ValueError("must not contain control characters")
-        return value
+        return check_line(value)
 
     @field_validator("selector")
     @classmethod
     def _parses_as_css(cls, value: str) -> str:
         try:
-            soupsieve.compile(value)
-        except Exception as error:  # soupsieve raises several types for a selector it cannot read
-            raise ValueError(f"not a valid CSS selector ({str(error).splitlines()[0]})") from None
+            return check_selector(check_prose(value))
+        except InvalidSelector as error:
+            raise ValueError(f"not a CSS selector that querySelector accepts ({error})") from None
+
+    @field_validator("description")
+    @classmethod
+    def _prose(cls, value: str | None) -> str | None:
+        return None if value is None else check_prose(value)
+
+    @field_validator("action_id")
+    @classmethod
+    def _reachable_in_a_path(cls, value: str) -> str:
+        # Clients resolve "." and ".." in a URL path, so such an action could never be reached.
+        if value in (".", ".."):
+            raise ValueError("must not be '.' or '..'")
         return value
 
     @field_validator("parameters")

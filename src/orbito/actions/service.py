@@ -4,10 +4,12 @@ import logging
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy.engine import Connection
 
 from orbito.actions import repository
 from orbito.actions.schemas import ActionRegistration
+from orbito.cache import Caches
 from orbito.db.engine import Database
 from orbito.errors import ActionLimitExceeded, ActionNotFound, DomainNotFound
 from orbito.timefmt import iso_utc, utc_now
@@ -18,7 +20,12 @@ log = logging.getLogger("orbito.actions")
 
 
 async def register_action(
-    db: Database, holder: KeyHolder, action: ActionRegistration, given: dict[str, Any], cap: int
+    db: Database,
+    caches: Caches,
+    holder: KeyHolder,
+    action: ActionRegistration,
+    given: dict[str, Any],
+    cap: int,
 ) -> dict:
     now = utc_now()
     fields = {
@@ -32,6 +39,7 @@ async def register_action(
         "updated_at": now,
     }
     created = await db.write(_upsert, holder.website_id, action.action_id, fields, cap, now)
+    caches.actions_changed(holder.website_id)
     if created:
         log.info(
             "action.created", extra={"website_id": holder.website_id, "action_id": action.action_id}
@@ -55,15 +63,25 @@ def _upsert(
     return True
 
 
-def _discover(connection: Connection, domain: str, is_active: bool) -> list[Any]:
-    website_id = websites.website_id_for_domain(connection, domain)
+def _listing(connection: Connection, domain: str, website_id: str | None, is_active: bool):  # type: ignore[no-untyped-def]
+    if website_id is None:
+        website_id = websites.website_id_for_domain(connection, domain)
+    if website_id is None:
+        return None, []
+    return website_id, repository.list_actions(connection, website_id, is_active)
+
+
+async def discover_actions(db: Database, caches: Caches, domain: str, is_active: bool) -> bytes:
+    """The discovery answer for a domain, as the JSON bytes sent to the client."""
+    website_id = caches.domains.get(domain)
+    if website_id is not None:
+        cached = caches.discovery.get((website_id, is_active))
+        if cached is not None:
+            return cached
+
+    website_id, rows = await db.read(_listing, domain, website_id, is_active)
     if website_id is None:
         raise DomainNotFound(details={"domain": domain})
-    return repository.list_actions(connection, website_id, is_active)
-
-
-async def discover_actions(db: Database, domain: str, is_active: bool) -> dict:
-    rows = await db.read(_discover, domain, is_active)
     listed = [
         {
             "action_id": row.action_id,
@@ -79,12 +97,19 @@ async def discover_actions(db: Database, domain: str, is_active: bool) -> dict:
         }
         for row in rows
     ]
-    return {"domain": domain, "actions": listed, "total_count": len(listed)}
+    body = orjson.dumps({"domain": domain, "actions": listed, "total_count": len(listed)})
+    caches.domains.put(domain, website_id)
+    caches.discovery.put((website_id, is_active), body)
+    return body
 
 
-async def set_status(db: Database, holder: KeyHolder, action_id: str, is_active: bool) -> dict:
+async def set_status(
+    db: Database, caches: Caches, holder: KeyHolder, action_id: str, is_active: bool
+) -> dict:
     now = utc_now()
-    if not await db.write(repository.set_status, holder.website_id, action_id, is_active, now):
+    found = await db.write(repository.set_status, holder.website_id, action_id, is_active, now)
+    caches.actions_changed(holder.website_id)
+    if not found:
         raise ActionNotFound(details={"action_id": action_id})
     log.info("action.status_changed", extra={"action_id": action_id, "is_active": is_active})
     return {
@@ -95,16 +120,19 @@ async def set_status(db: Database, holder: KeyHolder, action_id: str, is_active:
     }
 
 
-async def record_usage(db: Database, holder: KeyHolder, action_id: str) -> dict:
+async def record_usage(db: Database, caches: Caches, holder: KeyHolder, action_id: str) -> dict:
     usage_count = await db.write(repository.record_usage, holder.website_id, action_id, utc_now())
+    caches.actions_changed(holder.website_id)
     if usage_count is None:
         raise ActionNotFound(details={"action_id": action_id})
     return {"success": True, "usage_count": usage_count}
 
 
-async def delete_action(db: Database, holder: KeyHolder, action_id: str) -> dict:
+async def delete_action(db: Database, caches: Caches, holder: KeyHolder, action_id: str) -> dict:
     now = utc_now()
-    if not await db.write(repository.delete_action, holder.website_id, action_id):
+    found = await db.write(repository.delete_action, holder.website_id, action_id)
+    caches.actions_changed(holder.website_id)
+    if not found:
         raise ActionNotFound(details={"action_id": action_id})
     log.info("action.deleted", extra={"website_id": holder.website_id, "action_id": action_id})
     return {"success": True, "action_id": action_id, "deleted_at": iso_utc(now)}

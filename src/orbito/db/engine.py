@@ -8,17 +8,19 @@ threads cost milliseconds in waits for the interpreter lock under load.
 """
 
 import logging
+import os
 from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 import orjson
 from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy import event, exc, text
+from sqlalchemy import event, exc
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from orbito.errors import ServiceUnavailable
+from orbito.errors import InvalidSchema, ServiceUnavailable
+from orbito.logs import Throttle
 from orbito.settings import Settings
 
 log = logging.getLogger("orbito.db")
@@ -37,6 +39,9 @@ UNREACHABLE = (
     TimeoutError,
     OSError,
 )
+
+# An outage fails every request; one line a minute says so without flooding the log.
+_outage_log = Throttle(60.0)
 
 _JSON = {
     "json_serializer": lambda value: orjson.dumps(value).decode(),
@@ -65,13 +70,44 @@ def open_database(settings: Settings) -> "SQLiteDatabase | PostgresDatabase":
     )
 
 
-async def ping(database: Database) -> None:
-    await database.read(lambda connection: connection.execute(text("SELECT 1")).scalar_one())
+# SQLSTATE classes in which the server, not the statement, is the trouble: connection failures,
+# too many clients, a server starting or shutting down, refused credentials, a missing database.
+UNAVAILABLE_SQLSTATES = ("08", "53", "57", "28", "3D")
 
 
-def _unavailable(error: Exception) -> ServiceUnavailable:
-    log.warning("db.unavailable", extra={"error": type(error).__name__, "detail": str(error)[:200]})
-    return ServiceUnavailable()
+def _unavailable(error: Exception) -> bool:
+    if isinstance(error, UNREACHABLE):
+        return True
+    if not isinstance(error, exc.DBAPIError):
+        return False
+    sqlstate = str(getattr(error.orig, "sqlstate", None) or "")
+    # A failure with no statement happened while connecting, before any query ran.
+    return (
+        error.connection_invalidated
+        or error.statement is None
+        or sqlstate.startswith(UNAVAILABLE_SQLSTATES)
+    )
+
+
+def _translated(error: Exception) -> Exception:
+    """The error a failed unit of work is answered with."""
+    if _unavailable(error):
+        if _outage_log.due():
+            log.warning("db.unavailable", extra={"error": type(error).__name__})
+        return ServiceUnavailable()
+    if isinstance(error, exc.DataError):
+        # Validation keeps such values out; should one slip through, it is still the client's.
+        log.warning("db.value_refused", extra={"error": type(error).__name__})
+        return InvalidSchema.single("body", "a value could not be stored")
+    return error
+
+
+def _identity(path: str | None) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path) if path else None
+    except FileNotFoundError:
+        return None
+    return None if stat is None else (stat.st_dev, stat.st_ino)
 
 
 class SQLiteDatabase:
@@ -86,6 +122,8 @@ class SQLiteDatabase:
             **_JSON,
         )
         _take_over_sqlite_transactions(self.engine, settings.sqlite_busy_timeout_ms)
+        self._path = url.database if url.database and url.database != ":memory:" else None
+        self._file: tuple[int, int] | None = None
 
     async def read(self, work: Work[Result], *args: Any) -> Result:
         return self._run(False, work, args)
@@ -95,14 +133,33 @@ class SQLiteDatabase:
         return self._run(True, work, args)
 
     def _run(self, immediate: bool, work: Work[Result], args: tuple[Any, ...]) -> Result:
+        self._check_file()
         try:
             with self.engine.connect() as connection:
+                if self._path and self._file is None:
+                    self._file = _identity(self._path)
                 if immediate:
                     connection = connection.execution_options(sqlite_immediate=True)
                 with connection.begin():
                     return work(connection, *args)
-        except UNREACHABLE as error:
-            raise _unavailable(error) from error
+        except (exc.SQLAlchemyError, *UNREACHABLE) as error:
+            translated = _translated(error)
+            if translated is error:
+                raise
+            raise translated from error
+
+    def _check_file(self) -> None:
+        """Refuse to go on with a database file that was deleted or replaced under us.
+
+        The open connection would keep writing to the deleted file, and every write would be
+        answered as committed while nothing of it would be there after a restart.
+        """
+        if self._file is None or _identity(self._path) == self._file:
+            return
+        log.error("db.file_replaced", extra={"path": self._path})
+        self.engine.dispose()
+        self._file = None
+        raise ServiceUnavailable()
 
     async def dispose(self) -> None:
         self.engine.dispose()
@@ -142,7 +199,12 @@ class PostgresDatabase:
             max_overflow=0,
             pool_timeout=settings.database_pool_timeout_seconds,
             pool_pre_ping=True,
-            connect_args={"timeout": settings.database_connect_timeout_seconds},
+            connect_args={
+                "timeout": settings.database_connect_timeout_seconds,
+                # Bounds a statement on a connection whose peer went silent, which would
+                # otherwise wait for the operating system to give up, many minutes later.
+                "command_timeout": settings.database_statement_timeout_seconds,
+            },
             **_JSON,
         )
 
@@ -156,12 +218,11 @@ class PostgresDatabase:
         try:
             async with self.engine.begin() as connection:
                 return await connection.run_sync(work, *args)
-        except UNREACHABLE as error:
-            raise _unavailable(error) from error
-        except exc.DBAPIError as error:
-            if error.connection_invalidated:  # the connection died under a running statement
-                raise _unavailable(error) from error
-            raise
+        except (exc.SQLAlchemyError, *UNREACHABLE) as error:
+            translated = _translated(error)
+            if translated is error:
+                raise
+            raise translated from error
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -1,9 +1,13 @@
 """Bringing a database's schema up to date with the migrations shipped in the package."""
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
 
 from orbito.settings import Settings
 
@@ -19,3 +23,16 @@ def alembic_config(settings: Settings) -> Config:
 
 def upgrade(settings: Settings, revision: str = "head") -> None:
     command.upgrade(alembic_config(settings), revision)
+
+
+@cache
+def head_revision() -> str | None:
+    """The newest migration shipped with this version of the package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The migration the database was last brought to; None for an empty database."""
+    return MigrationContext.configure(connection).get_current_revision()

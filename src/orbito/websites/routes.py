@@ -2,11 +2,13 @@
 
 from fastapi import APIRouter, Request
 
-from orbito.deps import DB, Holder, rate_limited
+from orbito.deps import DB, AppCaches, Holder, rate_limited
+from orbito.errors import DomainAlreadyExists, WebsiteNotFound
 from orbito.jsonbody import read_json_object
 from orbito.openapi import errors, request_body
 from orbito.ratelimit import KEYED, WEBSITE_REGISTER
 from orbito.responses import JSONResponse
+from orbito.routing import only_methods
 from orbito.validation import validate
 from orbito.websites import service
 from orbito.websites.schemas import RegisteredWebsite, WebsiteDetails, WebsiteRegistration
@@ -19,19 +21,23 @@ router = APIRouter(prefix="/websites", tags=["websites"])
     status_code=201,
     summary="Register a website and receive its API key",
     dependencies=[rate_limited(WEBSITE_REGISTER)],
-    responses={201: {"model": RegisteredWebsite}, **errors(400, 409, 413, 429)},
+    responses={201: {"model": RegisteredWebsite}, **errors(400, DomainAlreadyExists, 413, 429)},
     openapi_extra=request_body(WebsiteRegistration),
 )
-async def register_website(request: Request, db: DB) -> JSONResponse:
+async def register_website(request: Request, db: DB, caches: AppCaches) -> JSONResponse:
     registration = validate(WebsiteRegistration, await read_json_object(request))
-    return JSONResponse(await service.register_website(db, registration), status_code=201)
+    answer = await service.register_website(db, caches, registration)
+    return JSONResponse(answer, status_code=201)
+
+
+only_methods(router, "/register", "POST")
 
 
 @router.get(
     "/{website_id}",
     summary="Details of the key's own website",
     dependencies=[rate_limited(KEYED)],
-    responses={200: {"model": WebsiteDetails}, **errors(401, 404, 429)},
+    responses={200: {"model": WebsiteDetails}, **errors(401, WebsiteNotFound, 429)},
 )
 async def website_details(website_id: str, db: DB, holder: Holder) -> JSONResponse:
     return JSONResponse(await service.website_details(db, holder, website_id))

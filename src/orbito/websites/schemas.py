@@ -3,6 +3,7 @@
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from orbito.text import check_line
 from orbito.websites.domains import InvalidDomain, normalise_domain
 
 
@@ -37,9 +38,12 @@ class WebsiteRegistration(BaseModel):
     @classmethod
     def _email_syntax(cls, value: str) -> str:
         try:
-            return validate_email(value.strip(), check_deliverability=False).normalized
+            email = validate_email(value.strip(), check_deliverability=False)
         except EmailNotValidError as error:
             raise ValueError(str(error)) from None
+        if len(email.local_part) > 64:
+            raise ValueError("the part before the @-sign is longer than 64 characters")
+        return email.normalized
 
     @field_validator("website_name")
     @classmethod
@@ -47,7 +51,7 @@ class WebsiteRegistration(BaseModel):
         value = value.strip()
         if not 1 <= len(value) <= 200:
             raise ValueError("must be 1-200 characters after trimming")
-        return value
+        return check_line(value)
 
 
 class RegisteredWebsite(BaseModel):

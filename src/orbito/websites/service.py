@@ -4,6 +4,7 @@ import logging
 import uuid
 from functools import partial
 
+from orbito.cache import Caches
 from orbito.db.engine import Database
 from orbito.errors import InvalidApiKey, WebsiteNotFound
 from orbito.timefmt import iso_utc, utc_now
@@ -15,7 +16,7 @@ from orbito.websites.schemas import WebsiteRegistration
 log = logging.getLogger("orbito.websites")
 
 
-async def register_website(db: Database, registration: WebsiteRegistration) -> dict:
+async def register_website(db: Database, caches: Caches, registration: WebsiteRegistration) -> dict:
     website_id = str(uuid.uuid4())
     api_key = new_api_key()
     now = utc_now()
@@ -32,6 +33,7 @@ async def register_website(db: Database, registration: WebsiteRegistration) -> d
         )
     )
 
+    caches.website_registered(registration.domain)
     log.info("website.registered", extra={"website_id": website_id, "domain": registration.domain})
     return {
         "website_id": website_id,
@@ -41,13 +43,17 @@ async def register_website(db: Database, registration: WebsiteRegistration) -> d
     }
 
 
-async def authenticate(db: Database, api_key: str | None) -> KeyHolder:
+async def authenticate(db: Database, caches: Caches, api_key: str | None) -> KeyHolder:
     if not api_key:
         raise InvalidApiKey("The X-API-Key header is missing")
-    holder = await db.read(repository.key_holder, key_digest(api_key), utc_now())
+    digest = key_digest(api_key)
+    holder = caches.keys.get(digest)
     if holder is None:
-        raise InvalidApiKey()
-    return holder
+        holder = await db.read(repository.key_holder, digest, utc_now())
+        if holder is None:
+            raise InvalidApiKey()
+        caches.keys.put(digest, holder)
+    return holder  # type: ignore[return-value]
 
 
 async def website_details(db: Database, holder: KeyHolder, website_id: str) -> dict:
