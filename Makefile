@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test clean
+.PHONY: help install run test bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -24,6 +24,10 @@ run: install ## migrate ./orbito.db and serve http://127.0.0.1:8001/api/v1
 
 test: install ## run the whole test suite
 	$(BIN)/pytest
+
+bench: install ## measure the hot paths against a bare ASGI app; writes bench/results/latest
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.run
 
 clean: ## remove the virtual environment and caches
 	rm -rf $(VENV) .pytest_cache

@@ -4,7 +4,7 @@ import pytest
 
 from orbito.clientip import client_ip
 
-PROXIES = [ip_network("10.0.0.0/8"), ip_network("2001:db8::/32")]
+PROXIES = (ip_network("10.0.0.0/8"), ip_network("2001:db8::/32"))
 
 
 def scope(peer: str, *forwarded: str) -> dict:
@@ -36,4 +36,4 @@ def test_the_client_is_the_right_most_untrusted_hop(request_scope: dict, expecte
 
 
 def test_without_trusted_proxies_the_peer_is_the_client() -> None:
-    assert client_ip(scope("10.1.1.1", "192.0.2.1"), []) == "10.1.1.1"
+    assert client_ip(scope("10.1.1.1", "192.0.2.1"), ()) == "10.1.1.1"

@@ -1,11 +1,13 @@
 """Who the client is: the TCP peer, or what a trusted proxy says in X-Forwarded-For."""
 
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import Any
 
 Network = IPv4Network | IPv6Network
 
 
+@lru_cache(maxsize=65536)
 def _parse(text: str) -> IPv4Address | IPv6Address | None:
     try:
         return ip_address(text.strip())
@@ -13,11 +15,11 @@ def _parse(text: str) -> IPv4Address | IPv6Address | None:
         return None
 
 
-def _trusted(address: IPv4Address | IPv6Address, proxies: list[Network]) -> bool:
+def _trusted(address: IPv4Address | IPv6Address, proxies: tuple[Network, ...]) -> bool:
     return any(address in network for network in proxies)
 
 
-def client_ip(scope: dict[str, Any], proxies: list[Network]) -> str:
+def client_ip(scope: dict[str, Any], proxies: tuple[Network, ...]) -> str:
     client = scope.get("client")
     peer = client[0] if client else "unknown"
     if not proxies:

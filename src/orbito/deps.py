@@ -1,10 +1,15 @@
-"""FastAPI dependencies shared by the routes: the database, the caller's key, the rate limits."""
+"""What every route needs from its request: the app's parts, the caller's key, the limits.
 
-from typing import Annotated
+Routes call these directly instead of declaring them as FastAPI dependencies: solving each
+dependency costs tens of microseconds per request, several times the work of answering a
+cached discovery request.
+"""
 
-from fastapi import Depends, Request, Security
-from fastapi.security import APIKeyHeader
+from dataclasses import dataclass
 
+from fastapi import Request
+
+from orbito.actions.usage import UsageRecorder
 from orbito.cache import Caches
 from orbito.db.engine import Database
 from orbito.ratelimit import CountedBy, Limit, RateLimiter
@@ -12,54 +17,48 @@ from orbito.settings import Settings
 from orbito.websites import service as websites
 from orbito.websites.repository import KeyHolder
 
-api_key_header = APIKeyHeader(
-    name="X-API-Key",
-    auto_error=False,
-    description="The website's API key, as returned once by website registration.",
-)
+# How keyed routes declare their key in the OpenAPI document.
+KEYED_OPERATION = {"security": [{"APIKeyHeader": []}]}
+API_KEY_SCHEME = {
+    "APIKeyHeader": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": "The website's API key, as returned once by website registration.",
+    }
+}
 
 
-async def get_db(request: Request) -> Database:
-    return request.app.state.db
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """The long-lived parts of the application that routes work with."""
+
+    db: Database
+    caches: Caches
+    limiter: RateLimiter
+    usage: UsageRecorder
+    settings: Settings
 
 
-async def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-async def get_key_holder(
-    request: Request, api_key: Annotated[str | None, Security(api_key_header)]
-) -> KeyHolder:
-    return await websites.authenticate(request.app.state.db, request.app.state.caches, api_key)
-
-
-async def get_caches(request: Request) -> Caches:
-    return request.app.state.caches
-
-
-DB = Annotated[Database, Depends(get_db)]
-AppCaches = Annotated[Caches, Depends(get_caches)]
-AppSettings = Annotated[Settings, Depends(get_settings)]
-Holder = Annotated[KeyHolder, Depends(get_key_holder)]
+def parts(request: Request) -> Parts:
+    return request.app.state.parts
 
 
 async def _count(request: Request, limit: Limit, identity: str) -> None:
-    limiter: RateLimiter = request.app.state.rate_limiter
-    headers = await limiter.check(limit, identity)
+    headers = await parts(request).limiter.check(limit, identity)
     if headers:
         request.state.response_headers = headers
 
 
-def rate_limited(limit: Limit):  # type: ignore[no-untyped-def]
-    """Count the request against `limit`; keyed limits run after the key check."""
-    if limit.counted_by is CountedBy.API_KEY:
+async def limit_client(request: Request, limit: Limit) -> None:
+    """Count the request against a limit kept per client address (429 when over it)."""
+    await _count(request, limit, request.state.client_ip)
 
-        async def by_key(request: Request, holder: Holder) -> None:
-            await _count(request, limit, holder.key_digest)
 
-        return Depends(by_key)
-
-    async def by_client(request: Request) -> None:
-        await _count(request, limit, request.state.client_ip)
-
-    return Depends(by_client)
+async def authorize(request: Request, limit: Limit) -> KeyHolder:
+    """Check the key (401), then count the request against `limit` (429)."""
+    app = parts(request)
+    holder = await websites.authenticate(app.db, app.caches, request.headers.get("x-api-key"))
+    by_key = limit.counted_by is CountedBy.API_KEY
+    await _count(request, limit, holder.key_digest if by_key else request.state.client_ip)
+    return holder

@@ -5,6 +5,7 @@ import asyncio
 from fastapi import APIRouter, Request
 
 from orbito.db.migrate import current_revision, head_revision
+from orbito.deps import parts
 from orbito.errors import OrbitoError, ServiceUnavailable
 from orbito.openapi import ErrorEnvelope
 from orbito.responses import JSONResponse
@@ -31,15 +32,15 @@ async def healthz() -> JSONResponse:
     },
 )
 async def readyz(request: Request) -> JSONResponse:
-    state = request.app.state
+    app = parts(request)
     checks = {}
     try:
-        revision = await asyncio.wait_for(state.db.read(current_revision), READY_TIMEOUT_SECONDS)
+        revision = await asyncio.wait_for(app.db.read(current_revision), READY_TIMEOUT_SECONDS)
         checks["database"] = "ok" if revision == head_revision() else "not migrated"
     except (OrbitoError, TimeoutError):
         checks["database"] = "unavailable"
-    if state.settings.redis_url:
-        checks["redis"] = "ok" if await state.rate_limiter.ping() else "unavailable"
+    if app.settings.redis_url:
+        checks["redis"] = "ok" if await app.limiter.ping() else "unavailable"
 
     failed = sorted(name for name, result in checks.items() if result != "ok")
     if failed:

@@ -92,6 +92,11 @@ class _OrbitoHandler(logging.StreamHandler):
 
 
 def configure_logging(settings: Settings) -> None:
+    # Records need no thread, process or caller details; gathering them costs every request.
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
+    logging.logAsyncioTasks = False
     handler = _OrbitoHandler(sys.stderr)
     handler.setFormatter(JSONFormatter() if settings.log_format == "json" else TextFormatter())
     handler.addFilter(_RequestIdFilter())

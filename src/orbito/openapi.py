@@ -7,6 +7,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
 from orbito import errors as e
+from orbito.deps import API_KEY_SCHEME
 
 _BODY_MODELS: dict[str, type[BaseModel]] = {}
 
@@ -81,7 +82,9 @@ def install_openapi(app: FastAPI) -> None:
             routes=app.routes,
             tags=app.openapi_tags,
         )
-        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        components = document.setdefault("components", {})
+        components.setdefault("securitySchemes", {}).update(API_KEY_SCHEME)
+        schemas = components.setdefault("schemas", {})
         for name, model in _BODY_MODELS.items():
             schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
             schemas.update(schema.pop("$defs", {}))

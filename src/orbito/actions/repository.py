@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from orbito.db.tables import actions, websites
@@ -91,17 +91,26 @@ def set_status(
     return result.rowcount > 0
 
 
-def record_usage(
-    connection: Connection, website_id: str, action_id: str, now: datetime
-) -> int | None:
-    """Add one use in a single statement, so that concurrent reports never share a count."""
-    result = connection.execute(
-        update(actions)
-        .where(_one_action(website_id, action_id))
-        .values(usage_count=actions.c.usage_count + 1, last_used=now)
-        .returning(actions.c.usage_count)
-    )
-    return result.scalar_one_or_none()
+# Built once: usage is the busiest write, and building the statement cost more than running it.
+_RECORD_USAGE = (
+    update(actions)
+    .where(actions.c.website_id == bindparam("website"), actions.c.action_id == bindparam("action"))
+    .values(usage_count=actions.c.usage_count + 1, last_used=bindparam("now"))
+    .returning(actions.c.usage_count)
+)
+
+
+def record_usages(
+    connection: Connection, reports: list[tuple[str, str]], now: datetime
+) -> list[int | None]:
+    """Add one use per report, each in a single statement, so that no two share a count."""
+    counts = []
+    for website_id, action_id in reports:
+        result = connection.execute(
+            _RECORD_USAGE, {"website": website_id, "action": action_id, "now": now}
+        )
+        counts.append(result.scalar_one_or_none())
+    return counts
 
 
 def delete_action(connection: Connection, website_id: str, action_id: str) -> bool:

@@ -1,9 +1,8 @@
 """The action routes: registration by the SDK, discovery by the extension, and owners' switches."""
 
 import re
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from orbito.actions import service
 from orbito.actions.schemas import (
@@ -16,7 +15,7 @@ from orbito.actions.schemas import (
     StatusChanged,
     UsageRecorded,
 )
-from orbito.deps import DB, AppCaches, AppSettings, Holder, get_key_holder, rate_limited
+from orbito.deps import KEYED_OPERATION, authorize, limit_client, parts
 from orbito.errors import ActionLimitExceeded, ActionNotFound, DomainNotFound, InvalidSchema
 from orbito.jsonbody import read_json_object
 from orbito.openapi import errors, request_body
@@ -26,10 +25,26 @@ from orbito.routing import only_methods
 from orbito.validation import validate
 from orbito.websites.domains import InvalidDomain, normalise_domain
 
-router = APIRouter(prefix="/actions", tags=["actions"])
+router = APIRouter(prefix="/api/v1/actions", tags=["actions"])
 
 _ACTION_ID = re.compile(ACTION_ID_PATTERN)
 _BOOLEANS = {"true": True, "false": False}
+DISCOVERY_PARAMETERS = [
+    {
+        "name": "domain",
+        "in": "query",
+        "required": True,
+        "description": "The website's domain, e.g. example.com",
+        "schema": {"type": "string"},
+    },
+    {
+        "name": "is_active",
+        "in": "query",
+        "required": False,
+        "description": "`true` (default) lists active actions, `false` inactive ones",
+        "schema": {"type": "string", "enum": ["true", "false"], "default": "true"},
+    },
+]
 
 
 def _checked_action_id(action_id: str) -> str:
@@ -41,18 +56,18 @@ def _checked_action_id(action_id: str) -> str:
 @router.post(
     "/register",
     summary="Register or update an action (called by the SDK)",
-    dependencies=[rate_limited(ACTION_REGISTER)],
     responses={200: {"model": ActionRegistered}, **errors(400, 401, ActionLimitExceeded, 413, 429)},
-    openapi_extra=request_body(ActionRegistration),
+    openapi_extra={**request_body(ActionRegistration), **KEYED_OPERATION},
 )
-async def register_action(
-    request: Request, db: DB, caches: AppCaches, holder: Holder, settings: AppSettings
-) -> JSONResponse:
+async def register_action(request: Request) -> JSONResponse:
+    holder = await authorize(request, ACTION_REGISTER)
     given = await read_json_object(request)
     action = validate(ActionRegistration, given)
-    cap = settings.max_actions_per_website
-    answer = await service.register_action(db, caches, holder, action, given, cap)
-    return JSONResponse(answer)
+    app = parts(request)
+    cap = app.settings.max_actions_per_website
+    return JSONResponse(
+        await service.register_action(app.db, app.caches, holder, action, given, cap)
+    )
 
 
 only_methods(router, "/register", "POST")
@@ -61,20 +76,13 @@ only_methods(router, "/register", "POST")
 @router.get(
     "",
     summary="Discover a domain's actions (called by the extension; no key needed)",
-    dependencies=[rate_limited(DISCOVERY)],
     responses={200: {"model": Discovery}, **errors(400, DomainNotFound, 429)},
+    openapi_extra={"parameters": DISCOVERY_PARAMETERS},
 )
-async def discover_actions(
-    db: DB,
-    caches: AppCaches,
-    domain: Annotated[
-        str | None, Query(description="The website's domain, e.g. example.com")
-    ] = None,
-    is_active: Annotated[
-        str | None,
-        Query(description="`true` (default) lists active actions, `false` inactive ones"),
-    ] = None,
-) -> JSONResponse:
+async def discover_actions(request: Request) -> Response:
+    await limit_client(request, DISCOVERY)
+    query = request.query_params
+    domain, is_active = query.get("domain"), query.get("is_active")
     if domain is None:
         raise InvalidSchema.single("domain", "the domain query parameter is required")
     try:
@@ -84,45 +92,49 @@ async def discover_actions(
     active = True if is_active is None else _BOOLEANS.get(is_active.lower())
     if active is None:
         raise InvalidSchema.single("is_active", "must be true or false")
-    body = await service.discover_actions(db, caches, normalised, active)
+    app = parts(request)
+    body = await service.discover_actions(app.db, app.caches, normalised, active)
     return Response(body, media_type="application/json")
 
 
 @router.patch(
     "/{action_id}/status",
     summary="Switch an action on or off",
-    dependencies=[rate_limited(KEYED)],
     responses={200: {"model": StatusChanged}, **errors(400, 401, ActionNotFound, 413, 429)},
-    openapi_extra=request_body(StatusChange),
+    openapi_extra={**request_body(StatusChange), **KEYED_OPERATION},
 )
-async def set_status(
-    action_id: str, request: Request, db: DB, caches: AppCaches, holder: Holder
-) -> JSONResponse:
+async def set_status(action_id: str, request: Request) -> JSONResponse:
+    holder = await authorize(request, KEYED)
     change = validate(StatusChange, await read_json_object(request))
-    return JSONResponse(
-        await service.set_status(
-            db, caches, holder, _checked_action_id(action_id), change.is_active
-        )
-    )
+    action_id = _checked_action_id(action_id)
+    app = parts(request)
+    answer = await service.set_status(app.db, app.caches, holder, action_id, change.is_active)
+    return JSONResponse(answer)
 
 
 @router.post(
     "/{action_id}/usage",
     summary="Count one use of an action (any body is ignored)",
-    dependencies=[Depends(get_key_holder), rate_limited(USAGE)],
     responses={200: {"model": UsageRecorded}, **errors(400, 401, ActionNotFound, 413, 429)},
+    openapi_extra=KEYED_OPERATION,
 )
-async def record_usage(action_id: str, db: DB, caches: AppCaches, holder: Holder) -> JSONResponse:
-    answer = await service.record_usage(db, caches, holder, _checked_action_id(action_id))
+async def record_usage(action_id: str, request: Request) -> JSONResponse:
+    holder = await authorize(request, USAGE)
+    app = parts(request)
+    action_id = _checked_action_id(action_id)
+    answer = await service.record_usage(app.usage, app.caches, holder, action_id)
     return JSONResponse(answer)
 
 
 @router.delete(
     "/{action_id}",
     summary="Delete an action; registering the same id later starts afresh",
-    dependencies=[rate_limited(KEYED)],
     responses={200: {"model": ActionDeleted}, **errors(400, 401, ActionNotFound, 413, 429)},
+    openapi_extra=KEYED_OPERATION,
 )
-async def delete_action(action_id: str, db: DB, caches: AppCaches, holder: Holder) -> JSONResponse:
-    answer = await service.delete_action(db, caches, holder, _checked_action_id(action_id))
+async def delete_action(action_id: str, request: Request) -> JSONResponse:
+    holder = await authorize(request, KEYED)
+    app = parts(request)
+    action_id = _checked_action_id(action_id)
+    answer = await service.delete_action(app.db, app.caches, holder, action_id)
     return JSONResponse(answer)

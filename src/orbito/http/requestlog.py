@@ -23,7 +23,7 @@ def _incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str | None:
 class RequestLogMiddleware:
     def __init__(self, app, trusted_proxies: list[Network]) -> None:  # type: ignore[no-untyped-def]
         self.app = app
-        self.trusted_proxies = trusted_proxies
+        self.trusted_proxies = tuple(trusted_proxies)
 
     async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
         if scope["type"] != "http":

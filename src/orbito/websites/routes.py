@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Request
 
-from orbito.deps import DB, AppCaches, Holder, rate_limited
+from orbito.deps import KEYED_OPERATION, authorize, limit_client, parts
 from orbito.errors import DomainAlreadyExists, WebsiteNotFound
 from orbito.jsonbody import read_json_object
 from orbito.openapi import errors, request_body
@@ -13,20 +13,21 @@ from orbito.validation import validate
 from orbito.websites import service
 from orbito.websites.schemas import RegisteredWebsite, WebsiteDetails, WebsiteRegistration
 
-router = APIRouter(prefix="/websites", tags=["websites"])
+router = APIRouter(prefix="/api/v1/websites", tags=["websites"])
 
 
 @router.post(
     "/register",
     status_code=201,
     summary="Register a website and receive its API key",
-    dependencies=[rate_limited(WEBSITE_REGISTER)],
     responses={201: {"model": RegisteredWebsite}, **errors(400, DomainAlreadyExists, 413, 429)},
     openapi_extra=request_body(WebsiteRegistration),
 )
-async def register_website(request: Request, db: DB, caches: AppCaches) -> JSONResponse:
+async def register_website(request: Request) -> JSONResponse:
+    await limit_client(request, WEBSITE_REGISTER)
     registration = validate(WebsiteRegistration, await read_json_object(request))
-    answer = await service.register_website(db, caches, registration)
+    app = parts(request)
+    answer = await service.register_website(app.db, app.caches, registration)
     return JSONResponse(answer, status_code=201)
 
 
@@ -36,8 +37,9 @@ only_methods(router, "/register", "POST")
 @router.get(
     "/{website_id}",
     summary="Details of the key's own website",
-    dependencies=[rate_limited(KEYED)],
     responses={200: {"model": WebsiteDetails}, **errors(401, WebsiteNotFound, 429)},
+    openapi_extra=KEYED_OPERATION,
 )
-async def website_details(website_id: str, db: DB, holder: Holder) -> JSONResponse:
-    return JSONResponse(await service.website_details(db, holder, website_id))
+async def website_details(website_id: str, request: Request) -> JSONResponse:
+    holder = await authorize(request, KEYED)
+    return JSONResponse(await service.website_details(parts(request).db, holder, website_id))
