@@ -255,3 +255,21 @@ async def test_a_mix_of_concurrent_writers_never_fails_and_loses_no_usage(
     assert len(fresh_discovery) == SITES * 2
     assert all(answer.status_code == 200 for answer in fresh_discovery)
     assert_no_server_fault(server)
+
+
+async def test_writes_committed_together_fail_alone(client: httpx.AsyncClient) -> None:
+    """Writes arriving together share a commit; one refused write must not undo the others."""
+    bodies = [
+        {"domain": domain, "owner_email": "o@example.com", "website_name": "S"}
+        for domain in ["same.example"] * 5 + [f"own{n}.example" for n in range(5)]
+    ]
+    answers = await asyncio.gather(
+        *(client.post("/websites/register", json=body) for body in bodies)
+    )
+
+    statuses = [answer.status_code for answer in answers]
+    assert statuses[:5].count(201) == 1 and statuses[:5].count(409) == 4
+    assert statuses[5:] == [201] * 5
+    for n in range(5):
+        found = await client.get("/actions", params={"domain": f"own{n}.example"})
+        assert found.status_code == 200

@@ -11,7 +11,6 @@ from starlette.routing import Match
 
 from orbito import __version__
 from orbito.actions.routes import router as actions_router
-from orbito.actions.usage import UsageRecorder
 from orbito.cache import Caches
 from orbito.db.engine import open_database
 from orbito.deps import Parts
@@ -50,7 +49,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             db=db,
             caches=Caches(settings.cache_seconds),
             limiter=RateLimiter(settings),
-            usage=UsageRecorder(db),
             settings=settings,
         )
         try:

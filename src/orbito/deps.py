@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from orbito.actions.usage import UsageRecorder
 from orbito.cache import Caches
 from orbito.db.engine import Database
 from orbito.ratelimit import CountedBy, Limit, RateLimiter
@@ -36,7 +35,6 @@ class Parts:
     db: Database
     caches: Caches
     limiter: RateLimiter
-    usage: UsageRecorder
     settings: Settings
 
 

@@ -100,17 +100,12 @@ _RECORD_USAGE = (
 )
 
 
-def record_usages(
-    connection: Connection, reports: list[tuple[str, str]], now: datetime
-) -> list[int | None]:
-    """Add one use per report, each in a single statement, so that no two share a count."""
-    counts = []
-    for website_id, action_id in reports:
-        result = connection.execute(
-            _RECORD_USAGE, {"website": website_id, "action": action_id, "now": now}
-        )
-        counts.append(result.scalar_one_or_none())
-    return counts
+def record_usage(
+    connection: Connection, website_id: str, action_id: str, now: datetime
+) -> int | None:
+    """Add one use in a single statement, so that concurrent reports never share a count."""
+    parameters = {"website": website_id, "action": action_id, "now": now}
+    return connection.execute(_RECORD_USAGE, parameters).scalar_one_or_none()
 
 
 def delete_action(connection: Connection, website_id: str, action_id: str) -> bool:

@@ -122,7 +122,7 @@ async def record_usage(action_id: str, request: Request) -> JSONResponse:
     holder = await authorize(request, USAGE)
     app = parts(request)
     action_id = _checked_action_id(action_id)
-    answer = await service.record_usage(app.usage, app.caches, holder, action_id)
+    answer = await service.record_usage(app.db, app.caches, holder, action_id)
     return JSONResponse(answer)
 
 

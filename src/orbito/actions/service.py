@@ -9,7 +9,6 @@ from sqlalchemy.engine import Connection
 
 from orbito.actions import repository
 from orbito.actions.schemas import ActionRegistration
-from orbito.actions.usage import UsageRecorder
 from orbito.cache import Caches
 from orbito.db.engine import Database
 from orbito.errors import ActionLimitExceeded, ActionNotFound, DomainNotFound
@@ -121,10 +120,8 @@ async def set_status(
     }
 
 
-async def record_usage(
-    recorder: UsageRecorder, caches: Caches, holder: KeyHolder, action_id: str
-) -> dict:
-    usage_count = await recorder.record(holder.website_id, action_id)
+async def record_usage(db: Database, caches: Caches, holder: KeyHolder, action_id: str) -> dict:
+    usage_count = await db.write(repository.record_usage, holder.website_id, action_id, utc_now())
     caches.actions_changed(holder.website_id)
     if usage_count is None:
         raise ActionNotFound(details={"action_id": action_id})
