@@ -12,8 +12,8 @@ from starlette.routing import Match
 from orbito import __version__
 from orbito.actions.routes import router as actions_router
 from orbito.cache import Caches
+from orbito.context import Parts
 from orbito.db.engine import open_database
-from orbito.deps import Parts
 from orbito.errors import InvalidSchema, MethodNotAllowed, OrbitoError, RouteNotFound
 from orbito.health import router as health_router
 from orbito.http.cors import CORSMiddleware

@@ -4,8 +4,8 @@ import asyncio
 
 from fastapi import APIRouter, Request
 
+from orbito.context import parts
 from orbito.db.migrate import current_revision, head_revision
-from orbito.deps import parts
 from orbito.errors import OrbitoError, ServiceUnavailable
 from orbito.openapi import ErrorEnvelope
 from orbito.responses import JSONResponse

@@ -7,7 +7,7 @@ from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
 from orbito import errors as e
-from orbito.deps import API_KEY_SCHEME
+from orbito.context import API_KEY_SCHEME
 
 _BODY_MODELS: dict[str, type[BaseModel]] = {}
 

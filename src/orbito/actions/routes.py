@@ -15,7 +15,7 @@ from orbito.actions.schemas import (
     StatusChanged,
     UsageRecorded,
 )
-from orbito.deps import KEYED_OPERATION, authorize, limit_client, parts
+from orbito.context import KEYED_OPERATION, authorize, limit_client, parts
 from orbito.errors import ActionLimitExceeded, ActionNotFound, DomainNotFound, InvalidSchema
 from orbito.jsonbody import read_json_object
 from orbito.openapi import errors, request_body

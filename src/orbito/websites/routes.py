@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Request
 
-from orbito.deps import KEYED_OPERATION, authorize, limit_client, parts
+from orbito.context import KEYED_OPERATION, authorize, limit_client, parts
 from orbito.errors import DomainAlreadyExists, WebsiteNotFound
 from orbito.jsonbody import read_json_object
 from orbito.openapi import errors, request_body
