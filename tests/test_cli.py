@@ -6,6 +6,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, inspect
 
 from orbito import __version__
+from orbito.db.migrate import head_revision
+from orbito.db.tables import SCHEMA_REVISION
 
 ORBITO = Path(sys.executable).parent / "orbito"
 
@@ -64,3 +66,7 @@ def test_a_database_that_cannot_be_opened_stops_migration_with_a_message(tmp_pat
     assert result.returncode == 1
     assert "orbito: cannot migrate the database: unable to open database file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_schema_revision_readiness_expects_is_the_newest_migration() -> None:
+    assert SCHEMA_REVISION == head_revision()

@@ -5,7 +5,8 @@ import asyncio
 from fastapi import APIRouter, Request
 
 from orbito.context import parts
-from orbito.db.migrate import current_revision, head_revision
+from orbito.db.revision import schema_revision
+from orbito.db.tables import SCHEMA_REVISION
 from orbito.errors import OrbitoError, ServiceUnavailable
 from orbito.openapi import ErrorEnvelope
 from orbito.responses import JSONResponse
@@ -35,8 +36,8 @@ async def readyz(request: Request) -> JSONResponse:
     app = parts(request)
     checks = {}
     try:
-        revision = await asyncio.wait_for(app.db.read(current_revision), READY_TIMEOUT_SECONDS)
-        checks["database"] = "ok" if revision == head_revision() else "not migrated"
+        revision = await asyncio.wait_for(app.db.read(schema_revision), READY_TIMEOUT_SECONDS)
+        checks["database"] = "ok" if revision == SCHEMA_REVISION else "not migrated"
     except (OrbitoError, TimeoutError):
         checks["database"] = "unavailable"
     if app.settings.redis_url:

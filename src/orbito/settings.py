@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 from limits import RateLimitItem, parse
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from redis.connection import parse_url
 
 RATE_LIMIT_FIELDS = (
     "rate_limit_website_register",
@@ -88,6 +87,8 @@ class Settings(BaseSettings):
     @classmethod
     def _redis_scheme(cls, value: str | None) -> str | None:
         if value is not None:
+            from redis.connection import parse_url  # only where Redis is used: it costs 7 MB
+
             try:
                 parse_url(value)
             except ValueError as error:

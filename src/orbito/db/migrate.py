@@ -5,9 +5,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection
 
 from orbito.settings import Settings
 
@@ -31,8 +29,3 @@ def head_revision() -> str | None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return ScriptDirectory.from_config(config).get_current_head()
-
-
-def current_revision(connection: Connection) -> str | None:
-    """The migration the database was last brought to; None for an empty database."""
-    return MigrationContext.configure(connection).get_current_revision()

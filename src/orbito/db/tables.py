@@ -17,6 +17,10 @@ from orbito.db.types import JSONDocument, UTCDateTime
 
 metadata = MetaData()
 
+# The migration that brings a database to this schema; readiness compares the database's
+# own record with it. A test checks it against the newest migration shipped.
+SCHEMA_REVISION = "0001"
+
 websites = Table(
     "websites",
     metadata,
