@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from orbito.settings import Settings
 from tests import servers
 from tests.conftest import client_for, running_app
-from tests.factories import action_body, keyed
+from tests.factories import action_body, keyed, register_website
 from tests.relay import Relay, free_port
 
 
@@ -85,16 +85,7 @@ async def test_a_database_outage_is_503_and_the_service_recovers_by_itself(
     server = start_live_server(database_url=database_url, rate_limits_enabled="false")
     origin = {"Origin": "https://shop.example"}
     async with httpx.AsyncClient(base_url=server.api, timeout=30) as client:
-        site = (
-            await client.post(
-                "/websites/register",
-                json={
-                    "domain": "shop.example",
-                    "owner_email": "o@shop.example",
-                    "website_name": "S",
-                },
-            )
-        ).json()
+        site = await register_website(client, "shop.example")
         key = keyed(site["api_key"])
         await client.post("/actions/register", json=action_body("buy"), headers=key)
         counted = [
@@ -146,16 +137,7 @@ async def test_a_silent_database_is_503_within_the_statement_timeout(
         database_pool_timeout_seconds="1",
     )
     async with httpx.AsyncClient(base_url=server.api, timeout=30) as client:
-        site = (
-            await client.post(
-                "/websites/register",
-                json={
-                    "domain": "shop.example",
-                    "owner_email": "o@shop.example",
-                    "website_name": "S",
-                },
-            )
-        ).json()
+        site = await register_website(client, "shop.example")
 
         relay.stall()
         started = time.monotonic()
@@ -196,16 +178,7 @@ async def test_writes_cut_off_mid_flight_never_answer_2xx_uncommitted(
     server = start_live_server(database_url=database_url, rate_limits_enabled="false")
     limits = httpx.Limits(max_connections=16)
     async with httpx.AsyncClient(base_url=server.api, timeout=30, limits=limits) as client:
-        site = (
-            await client.post(
-                "/websites/register",
-                json={
-                    "domain": "shop.example",
-                    "owner_email": "o@shop.example",
-                    "website_name": "S",
-                },
-            )
-        ).json()
+        site = await register_website(client, "shop.example")
         key = keyed(site["api_key"])
         await client.post("/actions/register", json=action_body("buy"), headers=key)
 
