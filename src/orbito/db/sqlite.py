@@ -80,7 +80,7 @@ class SQLiteDatabase:
         if self._pending:
             self._start_group()
 
-    def _commit_group(self, group: list[Pending]) -> "Outcomes":
+    def _commit_group(self, group: list[Pending]) -> Outcomes:
         """On the writer thread: the whole group in one transaction, committed once.
 
         Should one write fail, the group's transaction is rolled back and every write of it is
@@ -96,9 +96,7 @@ class SQLiteDatabase:
                 return [(None, translated(error))]
         return [self._commit_one(work, args) for work, args, _ in group]
 
-    def _commit_one(
-        self, work: Work[Any], args: tuple[Any, ...]
-    ) -> tuple[Any, BaseException | None]:
+    def _commit_one(self, work: Work[Any], args: tuple[Any, ...]) -> Outcome:
         try:
             with self._connect(self.writer_engine, immediate=True) as connection:
                 with connection.begin():
