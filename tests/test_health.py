@@ -63,3 +63,33 @@ async def test_a_deleted_database_file_is_never_written_to(sqlite_template, tmp_
     assert after.status_code == 503
     assert after.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
     assert ready.status_code == 503
+
+
+async def test_a_replaced_database_file_stops_the_service_until_restarted(
+    sqlite_template, tmp_path
+) -> None:
+    path = tmp_path / "orbito.db"
+    shutil.copyfile(sqlite_template, path)
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{path}")
+    async with running_app(settings) as app, client_for(app) as client:
+        await register_website(client, "before.example")
+        replacement = tmp_path / "replacement.db"
+        shutil.copyfile(sqlite_template, replacement)
+        replacement.replace(path)
+
+        answers = [
+            await client.post(
+                "/websites/register",
+                json={
+                    "domain": f"after{n}.example",
+                    "owner_email": "o@x.example",
+                    "website_name": "A",
+                },
+            )
+            for n in range(3)
+        ]
+        ready = await client.get("http://testserver/readyz")
+
+    assert [answer.status_code for answer in answers] == [503, 503, 503]
+    assert "restart" in answers[-1].json()["error"]["message"]
+    assert ready.status_code == 503

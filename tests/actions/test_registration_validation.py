@@ -62,6 +62,7 @@ INVALID = [
     ({"parameters": {"qty": {"type": "number", "default": "1"}}}, "parameters.qty"),
     ({"parameters": {"qty": {"type": "number", "default": True}}}, "parameters.qty"),
     ({"parameters": {"qty": {"type": "integer", "default": 1.5}}}, "parameters.qty"),
+    ({"parameters": {"qty": {"type": "integer", "default": 1e20}}}, "parameters.qty"),
     ({"parameters": {"qty": {"type": "integer", "default": False}}}, "parameters.qty"),
     ({"parameters": {"on": {"type": "boolean", "default": "false"}}}, "parameters.on"),
     ({"parameters": {"on": {"type": "boolean", "default": 0}}}, "parameters.on"),

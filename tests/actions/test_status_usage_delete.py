@@ -172,7 +172,7 @@ async def test_keyed_action_routes_need_a_key(
     assert response.json()["error"]["code"] == "INVALID_API_KEY"
 
 
-@pytest.mark.parametrize("action_id", ["has space", "x" * 129, "ünï"])
+@pytest.mark.parametrize("action_id", ["has space", "x" * 129, "ünï", "%2e%2e", "%2e"])
 async def test_a_malformed_action_id_in_the_path_is_400(
     client: httpx.AsyncClient, action_id: str
 ) -> None:

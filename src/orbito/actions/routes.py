@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 from orbito.actions import service
 from orbito.actions.schemas import (
     ACTION_ID_PATTERN,
+    UNREACHABLE_ACTION_IDS,
     ActionDeleted,
     ActionRegistered,
     ActionRegistration,
@@ -48,8 +49,10 @@ DISCOVERY_PARAMETERS = [
 
 
 def _checked_action_id(action_id: str) -> str:
-    if not _ACTION_ID.fullmatch(action_id):
-        raise InvalidSchema.single("action_id", "must be 1-128 characters of A-Za-z0-9_.:-")
+    if not _ACTION_ID.fullmatch(action_id) or action_id in UNREACHABLE_ACTION_IDS:
+        raise InvalidSchema.single(
+            "action_id", "must be 1-128 characters of A-Za-z0-9_.:-, and not '.' or '..'"
+        )
     return action_id
 
 

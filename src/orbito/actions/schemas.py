@@ -26,6 +26,8 @@ MAX_METADATA_BYTES = 4096
 # Free-form JSON is stored and sent back as given; a bound on nesting keeps it serialisable.
 MAX_NESTING = 32
 
+# Clients resolve "." and ".." in a URL path, so such an action could never be reached.
+UNREACHABLE_ACTION_IDS = (".", "..")
 ActionId = Annotated[str, StringConstraints(pattern=ACTION_ID_PATTERN)]
 
 
@@ -43,7 +45,7 @@ _TYPE_CHECKS = {
     "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
     "integer": lambda v: (
         (isinstance(v, int) and not isinstance(v, bool))
-        or (isinstance(v, float) and v.is_integer())
+        or (isinstance(v, float) and v.is_integer() and -(2**63) <= v < 2**63)
     ),
     "boolean": lambda v: isinstance(v, bool),
     "object": lambda v: isinstance(v, dict),
@@ -156,8 +158,7 @@ class ActionRegistration(BaseModel):
     @field_validator("action_id")
     @classmethod
     def _reachable_in_a_path(cls, value: str) -> str:
-        # Clients resolve "." and ".." in a URL path, so such an action could never be reached.
-        if value in (".", ".."):
+        if value in UNREACHABLE_ACTION_IDS:
             raise ValueError("must not be '.' or '..'")
         return value
 

@@ -41,6 +41,7 @@ class SQLiteDatabase:
         self._path = url.database if url.database and url.database != ":memory:" else None
         # The file each engine's connection opened, to notice it being deleted or replaced.
         self._files: dict[int, tuple[int, int] | None] = {}
+        self._file_lost = False
         self._pending: list[Pending] = []
         self._committing = False
 
@@ -112,18 +113,21 @@ class SQLiteDatabase:
         return connection.execution_options(sqlite_immediate=True) if immediate else connection
 
     def _check_file(self, engine: Engine) -> None:
-        """Refuse to go on with a database file that was deleted or replaced under us.
+        """Refuse to go on, until restarted, once the database file was deleted or replaced.
 
-        The open connection would keep writing to the deleted file, and every write would be
-        answered as committed while nothing of it would be there after a restart.
+        The open connection would keep writing to the deleted file, answering writes as
+        committed that would be gone after a restart; and a new file at the same path can be
+        mixed with the old one's write-ahead log. Only the operator can tell which file is right.
         """
         opened = self._files.get(id(engine))
-        if opened is None or _identity(self._path) == opened:
+        if not self._file_lost and (opened is None or _identity(self._path) == opened):
             return
-        log.error("db.file_replaced", extra={"path": self._path})
-        engine.dispose()
-        del self._files[id(engine)]
-        raise ServiceUnavailable()
+        if not self._file_lost:
+            log.error("db.file_replaced", extra={"path": self._path, "hint": "restart orbito"})
+            self._file_lost = True
+        raise ServiceUnavailable(
+            "The database file was replaced while running; restart the service"
+        )
 
     async def dispose(self) -> None:
         self._writer.shutdown(wait=True)
