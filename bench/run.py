@@ -5,6 +5,7 @@ connections: a warm-up, then several timed runs per case, of which the median is
 """
 
 import argparse
+import asyncio
 import json
 import os
 import platform
@@ -244,31 +245,36 @@ def bench_ceiling(args, workdir: Path) -> Figures:  # type: ignore[no-untyped-de
     return result
 
 
+async def _admin(server_url: str, *statements: str) -> bool:
+    """Run statements on the PostgreSQL server; False if it does not answer."""
+    import asyncpg
+
+    try:
+        connection = await asyncpg.connect(server_url, timeout=3)
+    except (OSError, asyncpg.PostgresError):
+        return False
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+    return True
+
+
 def postgres_url(args) -> str | None:  # type: ignore[no-untyped-def]
     """A fresh database on the PostgreSQL server named for the benchmark, if it answers."""
     if not args.postgres:
         return None
-    import asyncio
-
-    import asyncpg
-
-    async def create() -> bool:
-        try:
-            connection = await asyncpg.connect(args.postgres, timeout=3)
-        except (OSError, asyncpg.PostgresError):
-            return False
-        try:
-            await connection.execute("DROP DATABASE IF EXISTS orbito_bench WITH (FORCE)")
-            await connection.execute("CREATE DATABASE orbito_bench")
-        finally:
-            await connection.close()
-        return True
-
-    if not asyncio.run(create()):
+    fresh = ("DROP DATABASE IF EXISTS orbito_bench WITH (FORCE)", "CREATE DATABASE orbito_bench")
+    if not asyncio.run(_admin(args.postgres, *fresh)):
         print(f"PostgreSQL at {args.postgres} did not answer; its cases are left out")
         return None
     base = args.postgres.rsplit("/", 1)[0]
     return f"{base}/orbito_bench"
+
+
+def drop_postgres_database(args) -> None:  # type: ignore[no-untyped-def]
+    asyncio.run(_admin(args.postgres, "DROP DATABASE IF EXISTS orbito_bench WITH (FORCE)"))
 
 
 def main() -> int:
@@ -289,7 +295,11 @@ def main() -> int:
         sqlite_url = f"sqlite:///{workdir / 'bench.db'}"
         results += bench_service("sqlite", sqlite_url, args, workdir, ceiling.requests_per_second)
         if url := postgres_url(args):
-            results += bench_service("postgresql", url, args, workdir, ceiling.requests_per_second)
+            try:
+                ceiling_rps = ceiling.requests_per_second
+                results += bench_service("postgresql", url, args, workdir, ceiling_rps)
+            finally:
+                drop_postgres_database(args)
 
     machine = {
         "cpu": report.cpu_model(),
