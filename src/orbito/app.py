@@ -23,6 +23,7 @@ from orbito.logs import configure_logging
 from orbito.openapi import install_openapi
 from orbito.ratelimit import RateLimiter
 from orbito.responses import JSONResponse
+from orbito.routing import ALL_METHODS
 from orbito.settings import Settings
 from orbito.websites.routes import router as websites_router
 
@@ -84,13 +85,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-PROBED_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
-
-
 def _allowed_methods(app: FastAPI, request: Request) -> str:
     """The methods some route accepts on this path, found by asking the router for each."""
     allowed = {"OPTIONS"}
-    for method in PROBED_METHODS:
+    for method in sorted(ALL_METHODS):
         probe = {**request.scope, "method": method}
         if any(route.matches(probe)[0] is Match.FULL for route in app.router.routes):
             allowed.add(method)

@@ -9,6 +9,8 @@ import time
 from collections import OrderedDict
 from typing import Generic, TypeVar
 
+from orbito.websites.repository import KeyHolder
+
 Key = TypeVar("Key")
 Value = TypeVar("Value")
 
@@ -39,15 +41,12 @@ class TTLCache(Generic[Key, Value]):
     def pop(self, key: Key) -> None:
         self._entries.pop(key, None)
 
-    def clear(self) -> None:
-        self._entries.clear()
-
 
 class Caches:
     """The caches one process keeps, and the changes that make their entries wrong."""
 
     def __init__(self, lifetime_seconds: float) -> None:
-        self.keys: TTLCache[str, object] = TTLCache(lifetime_seconds, 100_000)
+        self.keys: TTLCache[str, KeyHolder] = TTLCache(lifetime_seconds, 100_000)
         self.domains: TTLCache[str, str | None] = TTLCache(lifetime_seconds, 100_000)
         self.discovery: TTLCache[tuple[str, bool], bytes] = TTLCache(lifetime_seconds, 10_000)
 

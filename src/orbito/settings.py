@@ -108,7 +108,3 @@ class Settings(BaseSettings):
             name.removeprefix("rate_limit_"): parse(getattr(self, name))
             for name in RATE_LIMIT_FIELDS
         }
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")

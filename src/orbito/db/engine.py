@@ -44,8 +44,6 @@ JSON_CODEC = {
 
 
 class Database(Protocol):
-    dialect: str
-
     async def read(self, work: Work[Result], *args: Any) -> Result: ...
 
     async def write(self, work: Work[Result], *args: Any) -> Result: ...

@@ -11,8 +11,6 @@ from orbito.settings import Settings
 
 
 class PostgresDatabase:
-    dialect = "postgresql"
-
     def __init__(self, url: URL, settings: Settings) -> None:
         self.engine: AsyncEngine = create_async_engine(
             url.set(drivername="postgresql+asyncpg"),

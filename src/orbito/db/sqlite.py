@@ -31,8 +31,6 @@ Outcomes = list[Outcome]
 
 
 class SQLiteDatabase:
-    dialect = "sqlite"
-
     def __init__(self, url: URL, settings: Settings) -> None:
         # One connection for the loop's reads and one for the writer thread's writes.
         self.engine = _engine(url, settings)

@@ -53,7 +53,7 @@ async def authenticate(db: Database, caches: Caches, api_key: str | None) -> Key
         if holder is None:
             raise InvalidApiKey()
         caches.keys.put(digest, holder)
-    return holder  # type: ignore[return-value]
+    return holder
 
 
 async def website_details(db: Database, holder: KeyHolder, website_id: str) -> dict:
