@@ -16,14 +16,11 @@ from orbito.context import Parts
 from orbito.db.engine import open_database
 from orbito.errors import InvalidSchema, MethodNotAllowed, OrbitoError, RouteNotFound
 from orbito.health import router as health_router
-from orbito.http.cors import CORSMiddleware
-from orbito.http.guard import GuardMiddleware
-from orbito.http.requestlog import RequestLogMiddleware
+from orbito.http.gateway import Gateway
 from orbito.logs import configure_logging
 from orbito.openapi import install_openapi
 from orbito.ratelimit import RateLimiter
 from orbito.responses import JSONResponse
-from orbito.routing import ALL_METHODS
 from orbito.settings import Settings
 from orbito.websites.routes import router as websites_router
 
@@ -70,25 +67,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # The service exports no traces or metrics; left on, the check costs every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
-    # The routes are added as they are rather than through include_router, whose wrapper
-    # matched each request against every route of every router at a cost of ~100 µs; the
-    # actions come first because discovery and usage are most of the traffic.
+    # The routes are added as they are rather than through include_router's wrappers; the
+    # gateway calls their endpoints itself (see orbito.http.dispatch).
     for router in (actions_router, websites_router, health_router):
         app.router.routes.extend(router.routes)
     _install_error_handlers(app)
     install_openapi(app)
 
-    # Added innermost first: the request log wraps everything, so every answer carries an id.
-    app.add_middleware(GuardMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(CORSMiddleware)
-    app.add_middleware(RequestLogMiddleware, trusted_proxies=settings.trusted_proxies)
+    app.add_middleware(
+        Gateway,
+        routes=app.router.routes,
+        trusted_proxies=settings.trusted_proxies,
+        max_body_bytes=settings.max_body_bytes,
+    )
     return app
+
+
+# Probed one by one to tell which methods a path the framework routes accepts.
+ALL_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
 
 
 def _allowed_methods(app: FastAPI, request: Request) -> str:
     """The methods some route accepts on this path, found by asking the router for each."""
     allowed = {"OPTIONS"}
-    for method in sorted(ALL_METHODS):
+    for method in ALL_METHODS:
         probe = {**request.scope, "method": method}
         if any(route.matches(probe)[0] is Match.FULL for route in app.router.routes):
             allowed.add(method)
@@ -129,7 +131,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         ]
         return answer(InvalidSchema(fields))
 
-    # Faults inside the guard layer are answered there; this catches any in the layers around it.
+    # Faults inside the gateway are answered there; this catches any in the layers around it.
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
         log.exception("http.unhandled_error", extra={"path": request.url.path})

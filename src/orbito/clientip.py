@@ -1,5 +1,6 @@
 """Who the client is: the TCP peer, or what a trusted proxy says in X-Forwarded-For."""
 
+from collections.abc import Mapping
 from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import Any
@@ -19,7 +20,7 @@ def _trusted(address: IPv4Address | IPv6Address, proxies: tuple[Network, ...]) -
     return any(address in network for network in proxies)
 
 
-def client_ip(scope: dict[str, Any], proxies: tuple[Network, ...]) -> str:
+def client_ip(scope: Mapping[str, Any], proxies: tuple[Network, ...]) -> str:
     client = scope.get("client")
     peer = client[0] if client else "unknown"
     if not proxies:

@@ -22,7 +22,6 @@ from orbito.jsonbody import read_json_object
 from orbito.openapi import errors, request_body
 from orbito.ratelimit import ACTION_REGISTER, DISCOVERY, KEYED, USAGE
 from orbito.responses import JSONResponse
-from orbito.routing import only_methods
 from orbito.validation import validate
 from orbito.websites.domains import InvalidDomain, normalise_domain
 
@@ -71,9 +70,6 @@ async def register_action(request: Request) -> JSONResponse:
     return JSONResponse(
         await service.register_action(app.db, app.caches, holder, action, given, cap)
     )
-
-
-only_methods(router, "/register", "POST")
 
 
 @router.get(

@@ -8,7 +8,6 @@ from orbito.jsonbody import read_json_object
 from orbito.openapi import errors, request_body
 from orbito.ratelimit import KEYED, WEBSITE_REGISTER
 from orbito.responses import JSONResponse
-from orbito.routing import only_methods
 from orbito.validation import validate
 from orbito.websites import service
 from orbito.websites.schemas import RegisteredWebsite, WebsiteDetails, WebsiteRegistration
@@ -29,9 +28,6 @@ async def register_website(request: Request) -> JSONResponse:
     app = parts(request)
     answer = await service.register_website(app.db, app.caches, registration)
     return JSONResponse(answer, status_code=201)
-
-
-only_methods(router, "/register", "POST")
 
 
 @router.get(

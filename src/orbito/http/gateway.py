@@ -1,0 +1,123 @@
+"""The one layer every request passes: its id, CORS, the body limit, dispatch, errors, the log.
+
+It is a single layer rather than one per concern because each ASGI layer wraps `send` in a
+closure of its own and costs every request; on the hot routes that was a large share of the
+work. API routes are called straight from the route table; anything else (the documentation,
+unknown paths) goes on to the framework.
+"""
+
+import logging
+import time
+from collections.abc import Iterable
+
+from starlette.requests import Request
+from starlette.routing import BaseRoute
+
+from orbito.clientip import Network, client_ip
+from orbito.errors import OrbitoError
+from orbito.http.asgi import ASGIApp, Message, Receive, Scope, Send
+from orbito.http.bodies import METHODS_WITH_BODY, buffered
+from orbito.http.cors import CORS_HEADERS, answer_preflight, has_origin
+from orbito.http.dispatch import RouteTable
+from orbito.http.requestlog import log_request, request_id_for
+from orbito.logs import request_id_var
+from orbito.responses import JSONResponse
+
+log = logging.getLogger("orbito.errors")
+
+
+class Gateway:
+    def __init__(
+        self,
+        app: ASGIApp,
+        routes: Iterable[BaseRoute],
+        trusted_proxies: list[Network],
+        max_body_bytes: int,
+    ) -> None:
+        self.app = app
+        self.routes = RouteTable(routes)
+        self.trusted_proxies = tuple(trusted_proxies)
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        started = time.perf_counter()
+        headers = scope["headers"]
+        request_id = request_id_for(headers)
+        ip = client_ip(scope, self.trusted_proxies)
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        state["client_ip"] = ip
+        token = request_id_var.set(request_id)
+
+        method, path = scope["method"], scope["path"]
+        # A preflight's answer carries its own CORS headers.
+        cross_origin = method != "OPTIONS" and has_origin(headers)
+        reply = _Reply(send, request_id, cross_origin, state)
+        try:
+            if method == "OPTIONS":
+                await answer_preflight(reply)
+            else:
+                await self._answer(scope, receive, reply)
+        finally:
+            # No status means the client went away before an answer, or a fault cut it short.
+            log_request(method, path, reply.status or 500, started, ip)
+            request_id_var.reset(token)
+
+    async def _answer(self, scope: Scope, receive: Receive, reply: "_Reply") -> None:
+        path = scope["path"]
+        if len(path) > 1 and path.endswith("/"):
+            path = path.rstrip("/") or "/"
+            scope["path"], scope["raw_path"] = path, path.encode()
+        try:
+            if scope["method"] in METHODS_WITH_BODY:
+                receive = await buffered(scope, receive, self.max_body_bytes)
+            found = self.routes.find(scope["method"], path)
+            if found is None:
+                await self.app(scope, receive, reply)
+                return
+            endpoint, takes_request, values = found
+            if takes_request:
+                values["request"] = Request(scope, receive)
+            response = await endpoint(**values)
+            await response(scope, receive, reply)
+        except OrbitoError as error:
+            if reply.status is None:
+                await JSONResponse(error.envelope(), error.status, error.headers)(
+                    scope, receive, reply
+                )
+        except Exception:
+            # Answered here, inside this layer, so that the 500 carries the request id and CORS
+            # headers. After the answer has begun, it can only be logged.
+            log.exception("http.unhandled_error")
+            if reply.status is None:
+                await JSONResponse(OrbitoError().envelope(), 500)(scope, receive, reply)
+
+
+class _Reply:
+    """The `send` the application answers through: it adds our headers and notes the status."""
+
+    __slots__ = ("send", "headers", "state", "status")
+
+    def __init__(self, send: Send, request_id: str, cross_origin: bool, state: dict) -> None:
+        self.send = send
+        self.headers = [(b"x-request-id", request_id.encode())]
+        if cross_origin:
+            self.headers += CORS_HEADERS
+        self.state = state
+        self.status: int | None = None
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            # Rate-limit headers, set by the route once the limiter has counted the request.
+            late = self.state.get("response_headers") or {}
+            message["headers"] = [
+                *message.get("headers", ()),
+                *self.headers,
+                *((name.lower().encode(), value.encode()) for name, value in late.items()),
+            ]
+        await self.send(message)
