@@ -8,7 +8,9 @@ from typing import Any
 Network = IPv4Network | IPv6Network
 
 
-@lru_cache(maxsize=65536)
+# Small: it pays for the proxies' addresses, seen on every request, while one entry for each
+# of a site's many visitors would hold megabytes for addresses that are parsed in microseconds.
+@lru_cache(maxsize=1024)
 def _parse(text: str) -> IPv4Address | IPv6Address | None:
     try:
         return ip_address(text.strip())

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from enum import Enum
 
 from limits import RateLimitItem
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 
 from orbito.errors import RateLimitExceeded
 from orbito.logs import Throttle
+from orbito.movingwindow import MovingWindows
 from orbito.settings import Settings
 
 log = logging.getLogger("orbito.ratelimit")
@@ -68,11 +69,17 @@ class Verdict:
 
 
 class RateLimiter:
+    """Moving-window limits, counted in this process, or in Redis when it is configured."""
+
     def __init__(self, settings: Settings) -> None:
         self.enabled = settings.rate_limits_enabled
         self.items: dict[str, RateLimitItem] = settings.rate_limit_items
-        self.storage: Storage = (
-            RedisStorage(
+        self.in_process = {
+            name: MovingWindows(item.amount, item.get_expiry()) for name, item in self.items.items()
+        }
+        self.storage: RedisStorage | None = None
+        if settings.redis_url:
+            self.storage = RedisStorage(
                 _redis_storage_uri(settings.redis_url),
                 implementation="redispy",
                 key_prefix=settings.redis_key_prefix,
@@ -80,22 +87,30 @@ class RateLimiter:
                 socket_timeout=settings.redis_timeout_seconds,
                 socket_connect_timeout=settings.redis_timeout_seconds,
             )
-            if settings.redis_url
-            else MemoryStorage()
-        )
-        self.strategy = MovingWindowRateLimiter(self.storage)
+            self.shared = MovingWindowRateLimiter(self.storage)
         self.storage_healthy = True
         self._outage_log = Throttle(OUTAGE_LOG_INTERVAL_SECONDS)
         self._retry_at = -math.inf
 
     async def hit(self, limit: Limit, identity: str) -> Verdict | None:
         """Count one request; None when limits are off or the counters cannot be reached."""
-        if not self.enabled or time.monotonic() < self._retry_at:
+        if not self.enabled:
             return None
         item = self.items[limit.name]
+        if self.storage is None:
+            window = self.in_process[limit.name].hit(identity)
+            return Verdict(
+                limit=item.amount,
+                remaining=window.remaining,
+                reset_time=window.reset_time,
+                window_seconds=item.get_expiry(),
+                allowed=window.allowed,
+            )
+        if time.monotonic() < self._retry_at:
+            return None
         try:
-            allowed = await self.strategy.hit(item, limit.name, identity)
-            stats = await self.strategy.get_window_stats(item, limit.name, identity)
+            allowed = await self.shared.hit(item, limit.name, identity)
+            stats = await self.shared.get_window_stats(item, limit.name, identity)
         except Exception as error:  # any storage failure: serve the request rather than refuse it
             self._storage_failed(error)
             return None
@@ -127,6 +142,8 @@ class RateLimiter:
 
     async def ping(self) -> bool:
         """Whether the counters' storage answers now; readiness asks this on every probe."""
+        if self.storage is None:
+            return True
         try:
             healthy = bool(await self.storage.check())
         except Exception:

@@ -1,6 +1,7 @@
 """Domain names as registration and discovery both see them: normalised, then checked."""
 
 import re
+from functools import lru_cache
 
 import idna
 
@@ -21,6 +22,8 @@ class InvalidDomain(ValueError):
     pass
 
 
+# Discovery normalises the same few popular domains on every page load of every visitor.
+@lru_cache(maxsize=4096)
 def normalise_domain(raw: str) -> str:
     """Trim, lowercase, drop one trailing dot and convert to ASCII (UTS 46), then validate."""
     domain = raw.strip().lower()
