@@ -1,5 +1,6 @@
 """Building the ASGI application: routes, error handlers and the layers around them."""
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -49,6 +50,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             limiter=RateLimiter(settings),
             settings=settings,
         )
+        # What is loaded by now lives as long as the process: leaving it out of the garbage
+        # collector's full passes keeps each of them from pausing every request for milliseconds.
+        gc.freeze()
         try:
             yield
         finally:

@@ -1,17 +1,15 @@
 """Rules for free text that every stored string follows, whatever field it is in."""
 
-import unicodedata
+import re
 
-# Tabs and line breaks belong in prose; other control characters never do, and NUL cannot be
-# stored in a PostgreSQL text column at all.
-_PROSE_CONTROLS = frozenset("\t\n\r")
+# Unicode's control characters (category Cc) are exactly C0, DEL and C1. Tabs and line breaks
+# belong in prose; the others never do, and NUL cannot be stored in a PostgreSQL text column.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_PROSE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def has_control_characters(value: str, *, prose: bool = False) -> bool:
-    allowed = _PROSE_CONTROLS if prose else frozenset()
-    return any(
-        unicodedata.category(character) == "Cc" and character not in allowed for character in value
-    )
+    return (_CONTROL_IN_PROSE if prose else _CONTROL).search(value) is not None
 
 
 def check_line(value: str) -> str:

@@ -6,6 +6,7 @@ accept (and never match). Both differences are settled here, before soupsieve's 
 """
 
 import re
+from functools import lru_cache
 
 import soupsieve
 
@@ -35,6 +36,8 @@ class InvalidSelector(ValueError):
     pass
 
 
+# The SDK registers the same selectors on every page load; a valid one is checked once.
+@lru_cache(maxsize=4096)
 def check_selector(selector: str) -> str:
     unquoted = _QUOTED.sub('""', selector)
     if "!=" in unquoted:
