@@ -1,9 +1,9 @@
 """Building the ASGI application: routes, error handlers and the layers around them."""
 
 import gc
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +17,7 @@ from orbito.context import Parts
 from orbito.db.engine import open_database
 from orbito.errors import InvalidSchema, MethodNotAllowed, OrbitoError, RouteNotFound
 from orbito.health import router as health_router
+from orbito.http.asgi import Receive, Scope, Send
 from orbito.http.gateway import Gateway
 from orbito.logs import configure_logging
 from orbito.openapi import install_openapi
@@ -24,8 +25,6 @@ from orbito.ratelimit import RateLimiter
 from orbito.responses import JSONResponse
 from orbito.settings import Settings
 from orbito.websites.routes import router as websites_router
-
-log = logging.getLogger("orbito.errors")
 
 API_PREFIX = "/api/v1"
 DESCRIPTION = """\
@@ -58,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await app.state.parts.db.dispose()
 
-    app = FastAPI(
+    app = OrbitoAPI(
         title="Orbito",
         version=__version__,
         description=DESCRIPTION,
@@ -78,13 +77,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _install_error_handlers(app)
     install_openapi(app)
 
-    app.add_middleware(
-        Gateway,
+    app.gateway = Gateway(
+        app=partial(FastAPI.__call__, app),
         routes=app.router.routes,
         trusted_proxies=settings.trusted_proxies,
         max_body_bytes=settings.max_body_bytes,
     )
     return app
+
+
+class OrbitoAPI(FastAPI):
+    """The application, entered through the gateway.
+
+    The gateway answers API routes itself and hands everything else to the framework. It comes
+    first rather than as one of the framework's middlewares, as those sit inside three layers
+    of the framework's own that every request would pass for nothing.
+    """
+
+    gateway: Gateway
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope["app"] = self
+            await self.gateway(scope, receive, send)
+        else:
+            await super().__call__(scope, receive, send)
 
 
 # Probed one by one to tell which methods a path the framework routes accepts.
@@ -135,8 +152,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         ]
         return answer(InvalidSchema(fields))
 
-    # Faults inside the gateway are answered there; this catches any in the layers around it.
+    # A fault under a route the framework serves is answered here, in the envelope; the
+    # framework then raises it again, and the gateway logs it.
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
-        log.exception("http.unhandled_error", extra={"path": request.url.path})
         return answer(OrbitoError())

@@ -1,10 +1,10 @@
 """Every query on actions."""
 
+import sqlite3
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, delete, func, insert, select, update
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 
 from orbito.db.tables import actions, websites
@@ -125,7 +125,6 @@ _RECORD_USAGE_SQLITE = (
     "UPDATE actions SET usage_count = usage_count + 1, last_used = ?"
     " WHERE website_id = ? AND action_id = ? RETURNING usage_count"
 )
-_SQLITE_DATETIME = sqlite.DATETIME().bind_processor(sqlite.dialect())
 
 
 def record_usage(
@@ -133,8 +132,9 @@ def record_usage(
 ) -> int | None:
     """Add one use in a single statement, so that concurrent reports never share a count."""
     if connection.dialect.name == "sqlite":
-        stored_now = _SQLITE_DATETIME(now.astimezone(UTC).replace(tzinfo=None))
-        driver = connection.connection.driver_connection
+        # As SQLAlchemy stores a DateTime on SQLite: naive UTC, always with microseconds.
+        stored_now = now.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        driver = cast(sqlite3.Connection, connection.connection.driver_connection)
         row = driver.execute(_RECORD_USAGE_SQLITE, (stored_now, website_id, action_id)).fetchone()
         return None if row is None else row[0]
     parameters = {"website": website_id, "action": action_id, "now": now}

@@ -35,15 +35,12 @@ class Gateway:
         max_body_bytes: int,
     ) -> None:
         self.app = app
-        self.routes = RouteTable(routes)
+        self._routes = routes
+        self._table: RouteTable | None = None
         self.trusted_proxies = tuple(trusted_proxies)
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
         started = time.perf_counter()
         headers = scope["headers"]
         request_id = request_id_for(headers)
@@ -75,7 +72,9 @@ class Gateway:
         try:
             if scope["method"] in METHODS_WITH_BODY:
                 receive = await buffered(scope, receive, self.max_body_bytes)
-            found = self.routes.find(scope["method"], path)
+            if self._table is None:  # built at the first request, once every route is declared
+                self._table = RouteTable(self._routes)
+            found = self._table.find(scope["method"], path)
             if found is None:
                 await self.app(scope, receive, reply)
                 return
@@ -90,8 +89,8 @@ class Gateway:
                     scope, receive, reply
                 )
         except Exception:
-            # Answered here, inside this layer, so that the 500 carries the request id and CORS
-            # headers. After the answer has begun, it can only be logged.
+            # Every fault is logged here, once. The 500 goes through `reply`, so that it carries
+            # the request id and CORS headers; once an answer has begun, it can only be logged.
             log.exception("http.unhandled_error")
             if reply.status is None:
                 await JSONResponse(OrbitoError().envelope(), 500)(scope, receive, reply)

@@ -1,0 +1,39 @@
+"""The hand-written SQLite statements store what SQLAlchemy's own would."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from orbito.actions import repository
+from orbito.db.engine import open_database
+from orbito.db.tables import actions
+from orbito.settings import Settings
+from tests.factories import register_action, register_website
+
+
+async def test_a_recorded_use_reads_back_as_the_moment_it_was_recorded(
+    client, settings: Settings
+) -> None:
+    site = await register_website(client, "shop.example")
+    await register_action(client, site["api_key"], "buy")
+    database = open_database(settings)
+    try:
+        for moment in (
+            datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC),
+            datetime(2026, 3, 1, 12, 0, 1, 250_000, tzinfo=UTC),
+        ):
+            count = await database.write(
+                repository.record_usage, site["website_id"], "buy", moment
+            )
+            stored = await database.read(
+                lambda connection: connection.execute(
+                    select(actions.c.last_used).where(actions.c.action_id == "buy")
+                ).scalar_one()
+            )
+            assert stored == moment
+        missing = await database.write(repository.record_usage, site["website_id"], "nope", moment)
+    finally:
+        await database.dispose()
+
+    assert count == 2
+    assert missing is None
