@@ -3,5 +3,5 @@
 math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
 
 function client_address()
-  return string.format("10.%d.%d.%d", math.random(0, 255), math.random(0, 255), math.random(1, 254))
+  return string.format("10.1.%d.%d", math.random(0, 255), math.random(0, 255))
 end

@@ -2,7 +2,9 @@
 
 For each identity (a client address, a key's digest) the window holds the times of the
 requests it accepted within the last `window` seconds, oldest first: a request is accepted
-while fewer than `amount` remain, so no span of `window` seconds ever holds more.
+while fewer than `amount` remain, so no span of `window` seconds ever holds more. The times
+are packed as doubles in one bytes object, a third of the memory of a list of floats: a
+popular site has tens of thousands of visitors in a window, each an identity.
 
 Identities come and go (every visitor's address is one), so idle ones must be dropped
 without a sweep that would stall the event loop. They are kept in two generations: at each
@@ -12,9 +14,12 @@ Whatever is dropped was last accepted before the previous turn, a whole window a
 dropping it forgets nothing that still counts.
 """
 
+import struct
 import time
 from bisect import bisect_right
 from dataclasses import dataclass, field
+
+_TIME = struct.Struct("d")
 
 
 @dataclass(slots=True)
@@ -30,8 +35,8 @@ class Window:
 class MovingWindows:
     amount: int
     window: float
-    _current: dict[str, list[float]] = field(default_factory=dict)
-    _older: dict[str, list[float]] = field(default_factory=dict)
+    _current: dict[str, bytes] = field(default_factory=dict)
+    _older: dict[str, bytes] = field(default_factory=dict)
     _turn_at: float = 0.0
 
     def hit(self, identity: str, now: float | None = None) -> Window:
@@ -39,17 +44,20 @@ class MovingWindows:
         if now >= self._turn_at:
             self._older, self._current = self._current, {}
             self._turn_at = now + self.window
-        times = self._current.get(identity)
-        if times is None:
-            times = self._older.pop(identity, None) or []
-            self._current[identity] = times
+        packed = self._current.get(identity)
+        if packed is None:
+            packed = self._older.pop(identity, b"")
         # Times are kept in order; those at or before the window's start no longer count.
-        del times[: bisect_right(times, now - self.window)]
-        allowed = len(times) < self.amount
+        expired = bisect_right(memoryview(packed).cast("d"), now - self.window)
+        packed = packed[expired * _TIME.size :]
+        count = len(packed) // _TIME.size
+        allowed = count < self.amount
         if allowed:
-            times.append(now)
-        reset_time = (times[0] if times else now) + self.window
-        return Window(allowed, max(0, self.amount - len(times)), reset_time)
+            packed += _TIME.pack(now)
+            count += 1
+        self._current[identity] = packed
+        oldest = _TIME.unpack_from(packed)[0] if packed else now
+        return Window(allowed, max(0, self.amount - count), oldest + self.window)
 
     def __len__(self) -> int:
         """How many identities are held."""

@@ -22,9 +22,7 @@ async def test_a_recorded_use_reads_back_as_the_moment_it_was_recorded(
             datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC),
             datetime(2026, 3, 1, 12, 0, 1, 250_000, tzinfo=UTC),
         ):
-            count = await database.write(
-                repository.record_usage, site["website_id"], "buy", moment
-            )
+            count = await database.write(repository.record_usage, site["website_id"], "buy", moment)
             stored = await database.read(
                 lambda connection: connection.execute(
                     select(actions.c.last_used).where(actions.c.action_id == "buy")
