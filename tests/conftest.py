@@ -13,11 +13,12 @@ from fastapi import FastAPI
 from orbito.app import create_app
 from orbito.db.migrate import upgrade
 from orbito.settings import Settings
-from tests import servers
+from tests import chromium, servers
 
 pytest_plugins = ["tests.live"]
 
 _LEFT_OUT = pytest.StashKey[int]()
+_NO_BROWSER = pytest.StashKey[int]()
 
 BASE = "http://testserver/api/v1"
 
@@ -28,12 +29,18 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         servers.check_postgres()
     if servers.REDIS_URL:
         servers.check_redis()
+    if chromium.NAMED:
+        chromium.check()
 
 
 def _needs(item: pytest.Item) -> set[str]:
     """Which of the optional servers a collected test would talk to."""
     params = item.callspec.params if hasattr(item, "callspec") else {}
-    needs = {marker.name for marker in item.iter_markers() if marker.name in ("postgres", "redis")}
+    needs = {
+        marker.name
+        for marker in item.iter_markers()
+        if marker.name in ("postgres", "redis", "browser")
+    }
     if params.get("backend") == "postgresql":
         needs.add("postgres")
     if params.get("limit_settings") == "redis":
@@ -42,14 +49,25 @@ def _needs(item: pytest.Item) -> set[str]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    available = {"postgres": bool(servers.POSTGRES_URL), "redis": bool(servers.REDIS_URL)}
-    kept, left_out = [], []
+    available = {
+        "postgres": bool(servers.POSTGRES_URL),
+        "redis": bool(servers.REDIS_URL),
+        "browser": chromium.available(),
+    }
+    kept, left_out, no_browser = [], [], []
     for item in items:
-        (left_out if any(not available[need] for need in _needs(item)) else kept).append(item)
-    if left_out:
-        config.hook.pytest_deselected(items=left_out)
+        missing = {need for need in _needs(item) if not available[need]}
+        if missing == {"browser"}:
+            no_browser.append(item)
+        elif missing:
+            left_out.append(item)
+        else:
+            kept.append(item)
+    if left_out or no_browser:
+        config.hook.pytest_deselected(items=left_out + no_browser)
         items[:] = kept
     config.stash[_LEFT_OUT] = len(left_out)
+    config.stash[_NO_BROWSER] = len(no_browser)
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
@@ -66,6 +84,12 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:  #
         terminalreporter.write_line(
             f"skipped {left_out} tests that need PostgreSQL or Redis: {' and '.join(missing)} "
             "not set (see README, Testing)"
+        )
+    no_browser = config.stash.get(_NO_BROWSER, 0)
+    if no_browser:
+        terminalreporter.write_line(
+            f"skipped {no_browser} browser tests: no Chromium at {chromium.PATH} "
+            "(see README, Testing)"
         )
 
 
@@ -174,6 +198,11 @@ class running_app:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self._lifespan.__aexit__(*exc_info)
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    return chromium.PATH
 
 
 def client_for(app: FastAPI, client_ip: str = "203.0.113.7") -> httpx.AsyncClient:

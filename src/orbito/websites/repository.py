@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import bindparam, func, insert, or_, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -46,12 +46,16 @@ def insert_website(
     )
 
 
+# Built once: every keyed request whose key is not cached runs it.
+_KEY_HOLDER = select(api_keys.c.website_id).where(
+    api_keys.c.key_digest == bindparam("digest"),
+    or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > bindparam("now")),
+)
+
+
 def key_holder(connection: Connection, key_digest: str, now: datetime) -> KeyHolder | None:
-    query = select(api_keys.c.website_id).where(
-        api_keys.c.key_digest == key_digest,
-        or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > now),
-    )
-    website_id = (connection.execute(query)).scalar_one_or_none()
+    parameters = {"digest": key_digest, "now": now}
+    website_id = connection.execute(_KEY_HOLDER, parameters).scalar_one_or_none()
     return None if website_id is None else KeyHolder(website_id, key_digest)
 
 
@@ -66,6 +70,9 @@ def website_with_counts(connection: Connection, website_id: str) -> dict | None:
     return None if row is None else dict(row)
 
 
+# Built once: discovery runs it whenever a domain's answer is not cached.
+_WEBSITE_FOR_DOMAIN = select(websites.c.id).where(websites.c.domain == bindparam("domain"))
+
+
 def website_id_for_domain(connection: Connection, domain: str) -> str | None:
-    query = select(websites.c.id).where(websites.c.domain == domain)
-    return (connection.execute(query)).scalar_one_or_none()
+    return connection.execute(_WEBSITE_FOR_DOMAIN, {"domain": domain}).scalar_one_or_none()
