@@ -97,6 +97,9 @@ def configure_logging(settings: Settings) -> None:
     logging.logProcesses = False
     logging.logMultiprocessing = False
     logging.logAsyncioTasks = False
+    # Nor do they need the calling file and line, which the logging module finds by walking the
+    # stack for every record unless this is None (as its source says it may be).
+    logging._srcfile = None
     handler = _OrbitoHandler(sys.stderr)
     handler.setFormatter(JSONFormatter() if settings.log_format == "json" else TextFormatter())
     handler.addFilter(_RequestIdFilter())

@@ -35,3 +35,40 @@ async def test_a_recorded_use_reads_back_as_the_moment_it_was_recorded(
 
     assert count == 2
     assert missing is None
+
+
+async def test_a_re_registration_reads_back_as_it_was_given(client, settings: Settings) -> None:
+    site = await register_website(client, "shop.example")
+    await register_action(client, site["api_key"], "buy")
+    moment = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+    fields = {
+        "intent": "kaufen",
+        "description": "Legt «Bücher» in den Korb\nzweite Zeile",
+        "selector": "[data-orbito-id='buy']",
+        "parameters": {"menge": {"type": "integer", "default": 2, "x-extra": [1, None]}},
+        "position": None,
+        "meta": {"page_path": "/b\u00fccher", "nested": {"z": 1, "a": 2}},
+        "registered_at": moment,
+        "updated_at": moment,
+    }
+    database = open_database(settings)
+    try:
+        updated = await database.write(
+            repository.update_registration, site["website_id"], "buy", fields
+        )
+        missing = await database.write(
+            repository.update_registration, site["website_id"], "nope", fields
+        )
+        stored = await database.read(
+            lambda connection: connection.execute(
+                select(*(actions.c[name] for name in fields)).where(actions.c.action_id == "buy")
+            )
+            .one()
+            ._asdict()
+        )
+    finally:
+        await database.dispose()
+
+    assert (updated, missing) == (True, False)
+    assert stored == fields
+    assert list(stored["meta"]["nested"]) == ["z", "a"]

@@ -1,8 +1,8 @@
 """Request ids, and one access-log line per request."""
 
 import logging
+import secrets
 import time
-import uuid
 
 log = logging.getLogger("orbito.access")
 
@@ -14,7 +14,7 @@ def request_id_for(headers: list[tuple[bytes, bytes]]) -> str:
             if 1 <= len(value) <= 128 and all(0x21 <= byte <= 0x7E for byte in value):
                 return value.decode("ascii")
             break
-    return uuid.uuid4().hex
+    return secrets.token_hex(16)
 
 
 def log_request(method: str, path: str, status: int, started: float, client_ip: str) -> None:
