@@ -66,6 +66,14 @@ def markdown(machine: dict, results) -> str:  # type: ignore[no-untyped-def]
             f"{result.ratio:.3f} | {result.p50_ms} | {result.p99_ms} | {result.non_2xx} | "
             f"{result.peak_rss_mb} | {verdict} |"
         )
+    sqlite_rss = max((r.peak_rss_mb for r in results if r.backend == "sqlite"), default=None)
+    if sqlite_rss is not None:
+        verdict = "ok" if sqlite_rss <= RSS_LIMIT_MB else "over"
+        lines += [
+            "",
+            f"Peak RSS of the SQLite worker: {sqlite_rss} MB ({verdict}; target "
+            f"{RSS_LIMIT_MB:g} MB). Ratios are to the higher of the two ceiling runs.",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -85,8 +93,8 @@ def chart(results, path: Path) -> None:  # type: ignore[no-untyped-def]
         axes.plot(
             [size for size, _ in points], [rps for _, rps in points], marker="o", label=backend
         )
-    ceiling = next(result for result in results if result.backend == "none")
-    axes.axhline(ceiling.requests_per_second, linestyle="--", color="grey", label="bare ASGI app")
+    ceiling = max(result.requests_per_second for result in results if result.backend == "none")
+    axes.axhline(ceiling, linestyle="--", color="grey", label="bare ASGI app")
     axes.set_xscale("log")
     axes.set_xlabel("actions on the website")
     axes.set_ylabel("discovery requests per second")
