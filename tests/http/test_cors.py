@@ -98,3 +98,27 @@ async def test_a_429_carries_cors_headers(make_settings) -> None:
 async def test_no_cors_headers_without_an_origin(client: httpx.AsyncClient) -> None:
     response = await client.get("/actions", params={"domain": "shop.example"})
     assert "access-control-allow-origin" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("path", "allow"),
+    [
+        ("/actions", "GET, OPTIONS"),
+        ("/actions/", "GET, OPTIONS"),
+        ("/actions/register", "OPTIONS, POST"),
+        ("/actions/x", "DELETE, OPTIONS"),
+        ("/actions/x/status", "OPTIONS, PATCH"),
+        ("/actions/x/usage", "OPTIONS, POST"),
+        ("/websites/register", "OPTIONS, POST"),
+        ("/websites/abc", "GET, OPTIONS"),
+        ("/no/such/path", "OPTIONS"),
+    ],
+)
+async def test_an_options_answer_allows_what_the_path_takes(
+    client: httpx.AsyncClient, path: str, allow: str
+) -> None:
+    response = await client.options(path, headers=ORIGIN)
+
+    assert response.status_code == 204
+    assert response.headers["allow"] == allow
+    assert response.headers["access-control-allow-methods"] == "GET, POST, PATCH, DELETE, OPTIONS"

@@ -1,13 +1,14 @@
 """The action routes: registration by the SDK, discovery by the extension, and owners' switches."""
 
 import re
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from orbito.actions import service
 from orbito.actions.schemas import (
+    ACTION_ID_MAX_LENGTH,
     ACTION_ID_PATTERN,
-    UNREACHABLE_ACTION_IDS,
     ActionDeleted,
     ActionRegistered,
     ActionRegistration,
@@ -28,6 +29,16 @@ from orbito.websites.domains import InvalidDomain, normalise_domain
 router = APIRouter(prefix="/api/v1/actions", tags=["actions"])
 
 _ACTION_ID = re.compile(ACTION_ID_PATTERN)
+# For the OpenAPI document: the route checks the id itself (400, never the framework's 422).
+ActionIdInPath = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=ACTION_ID_MAX_LENGTH,
+        pattern=ACTION_ID_PATTERN,
+        description="The id the SDK registered the action with",
+    ),
+]
 _BOOLEANS = {"true": True, "false": False}
 DISCOVERY_PARAMETERS = [
     {
@@ -35,20 +46,25 @@ DISCOVERY_PARAMETERS = [
         "in": "query",
         "required": True,
         "description": "The website's domain, e.g. example.com",
-        "schema": {"type": "string"},
+        "schema": {"type": "string", "minLength": 1},
     },
     {
         "name": "is_active",
         "in": "query",
         "required": False,
         "description": "`true` (default) lists active actions, `false` inactive ones",
-        "schema": {"type": "string", "enum": ["true", "false"], "default": "true"},
+        # Any letter case is accepted, which an enum could not say.
+        "schema": {
+            "type": "string",
+            "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$",
+            "default": "true",
+        },
     },
 ]
 
 
 def _checked_action_id(action_id: str) -> str:
-    if not _ACTION_ID.fullmatch(action_id) or action_id in UNREACHABLE_ACTION_IDS:
+    if len(action_id) > ACTION_ID_MAX_LENGTH or not _ACTION_ID.fullmatch(action_id):
         raise InvalidSchema.single(
             "action_id", "must be 1-128 characters of A-Za-z0-9_.:-, and not '.' or '..'"
         )
@@ -102,7 +118,7 @@ async def discover_actions(request: Request) -> Response:
     responses={200: {"model": StatusChanged}, **errors(400, 401, ActionNotFound, 413, 429)},
     openapi_extra={**request_body(StatusChange), **KEYED_OPERATION},
 )
-async def set_status(action_id: str, request: Request) -> JSONResponse:
+async def set_status(action_id: ActionIdInPath, request: Request) -> JSONResponse:
     holder = await authorize(request, KEYED)
     change = validate(StatusChange, await read_json_object(request))
     action_id = _checked_action_id(action_id)
@@ -117,7 +133,7 @@ async def set_status(action_id: str, request: Request) -> JSONResponse:
     responses={200: {"model": UsageRecorded}, **errors(400, 401, ActionNotFound, 413, 429)},
     openapi_extra=KEYED_OPERATION,
 )
-async def record_usage(action_id: str, request: Request) -> JSONResponse:
+async def record_usage(action_id: ActionIdInPath, request: Request) -> JSONResponse:
     holder = await authorize(request, USAGE)
     app = parts(request)
     action_id = _checked_action_id(action_id)
@@ -131,7 +147,7 @@ async def record_usage(action_id: str, request: Request) -> JSONResponse:
     responses={200: {"model": ActionDeleted}, **errors(400, 401, ActionNotFound, 413, 429)},
     openapi_extra=KEYED_OPERATION,
 )
-async def delete_action(action_id: str, request: Request) -> JSONResponse:
+async def delete_action(action_id: ActionIdInPath, request: Request) -> JSONResponse:
     holder = await authorize(request, KEYED)
     app = parts(request)
     action_id = _checked_action_id(action_id)

@@ -19,16 +19,21 @@ from orbito.actions.selectors import InvalidSelector, check_selector
 from orbito.jsonbody import json_depth_exceeds
 from orbito.text import check_line, check_prose
 
-ACTION_ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"
+# 1-128 characters of A-Za-z0-9_.:-, as an id travels in URL paths; but not "." or "..",
+# which clients resolve in a path, so that such an action could never be reached. Without
+# look-arounds, which JSON Schema's regular expressions may lack: at least one character that
+# is not a dot, or three dots or more.
+ACTION_ID_PATTERN = r"^(?:[A-Za-z0-9_.:-]*[A-Za-z0-9_:-][A-Za-z0-9_.:-]*|\.{3,})$"
+ACTION_ID_MAX_LENGTH = 128
 PARAMETER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 MAX_PARAMETERS = 50
 MAX_METADATA_BYTES = 4096
 # Free-form JSON is stored and sent back as given; a bound on nesting keeps it serialisable.
 MAX_NESTING = 32
 
-# Clients resolve "." and ".." in a URL path, so such an action could never be reached.
-UNREACHABLE_ACTION_IDS = (".", "..")
-ActionId = Annotated[str, StringConstraints(pattern=ACTION_ID_PATTERN)]
+ActionId = Annotated[
+    str, StringConstraints(min_length=1, max_length=ACTION_ID_MAX_LENGTH, pattern=ACTION_ID_PATTERN)
+]
 
 
 def _finite_number(value: Any) -> int | float:
@@ -154,13 +159,6 @@ class ActionRegistration(BaseModel):
     @classmethod
     def _prose(cls, value: str | None) -> str | None:
         return None if value is None else check_prose(value)
-
-    @field_validator("action_id")
-    @classmethod
-    def _reachable_in_a_path(cls, value: str) -> str:
-        if value in UNREACHABLE_ACTION_IDS:
-            raise ValueError("must not be '.' or '..'")
-        return value
 
     @field_validator("parameters")
     @classmethod

@@ -14,20 +14,24 @@ CORS_HEADERS = (
     (b"access-control-allow-origin", b"*"),
     (b"access-control-expose-headers", EXPOSED_HEADERS),
 )
-_PREFLIGHT_HEADERS = [
+_PREFLIGHT_HEADERS = (
     (b"access-control-allow-origin", b"*"),
     (b"access-control-allow-methods", ALLOWED_METHODS),
     (b"access-control-allow-headers", ALLOWED_HEADERS),
     (b"access-control-max-age", PREFLIGHT_MAX_AGE),
-    (b"allow", ALLOWED_METHODS),
-]
+)
 
 
 def has_origin(headers: list[tuple[bytes, bytes]]) -> bool:
     return any(name == b"origin" for name, _ in headers)
 
 
-async def answer_preflight(send: Send) -> None:
-    # Answered before routing, key checks and limits: a browser sends no key on a preflight.
-    await send({"type": "http.response.start", "status": 204, "headers": list(_PREFLIGHT_HEADERS)})
+async def answer_preflight(send: Send, allow: list[str]) -> None:
+    """The answer to every OPTIONS request; `allow` names what the path itself takes.
+
+    It comes before key checks and limits, since a browser sends no key on a preflight, and
+    for any path, since the CORS answer must not depend on whether an action exists.
+    """
+    headers = [*_PREFLIGHT_HEADERS, (b"allow", ", ".join(allow).encode())]
+    await send({"type": "http.response.start", "status": 204, "headers": headers})
     await send({"type": "http.response.body", "body": b""})

@@ -68,6 +68,16 @@ class RouteTable:
             raise _wrong_method(allowed)
         return None
 
+    def allowed(self, path: str) -> list[str]:
+        """Every method some route takes on `path`, with OPTIONS, which every path answers."""
+        by_method = self._literal.get(path)
+        methods = set(by_method) if by_method is not None else set()
+        if by_method is None:
+            for regex, route_methods, _ in self._patterned:
+                if regex.match(path):
+                    methods |= route_methods
+        return sorted({*methods, "OPTIONS"})
+
 
 def _wrong_method(methods: Iterable[str]) -> MethodNotAllowed:
     allowed = sorted({*methods, "OPTIONS"})

@@ -56,13 +56,18 @@ class Gateway:
         reply = _Reply(send, request_id, cross_origin, state)
         try:
             if method == "OPTIONS":
-                await answer_preflight(reply)
+                await answer_preflight(reply, self._routes_table().allowed(path.rstrip("/") or "/"))
             else:
                 await self._answer(scope, receive, reply)
         finally:
             # No status means the client went away before an answer, or a fault cut it short.
             log_request(method, path, reply.status or 500, started, ip)
             request_id_var.reset(token)
+
+    def _routes_table(self) -> RouteTable:
+        if self._table is None:  # built at the first request, once every route is declared
+            self._table = RouteTable(self._routes)
+        return self._table
 
     async def _answer(self, scope: Scope, receive: Receive, reply: "_Reply") -> None:
         path = scope["path"]
@@ -72,9 +77,7 @@ class Gateway:
         try:
             if scope["method"] in METHODS_WITH_BODY:
                 receive = await buffered(scope, receive, self.max_body_bytes)
-            if self._table is None:  # built at the first request, once every route is declared
-                self._table = RouteTable(self._routes)
-            found = self._table.find(scope["method"], path)
+            found = self._routes_table().find(scope["method"], path)
             if found is None:
                 await self.app(scope, receive, reply)
                 return

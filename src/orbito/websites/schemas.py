@@ -23,7 +23,7 @@ class WebsiteRegistration(BaseModel):
     )
 
     domain: str = Field(description="A bare domain name; Unicode names are converted to ASCII.")
-    owner_email: str = Field(max_length=254)
+    owner_email: str = Field(max_length=254, json_schema_extra={"format": "email"})
     website_name: str = Field(description="1-200 characters after trimming.")
 
     @field_validator("domain")
