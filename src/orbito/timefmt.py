@@ -14,5 +14,5 @@ def iso_utc(moment: datetime | None) -> str | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+    naive_utc = moment.astimezone(UTC).replace(tzinfo=None)
+    return naive_utc.isoformat(timespec="milliseconds") + "Z"

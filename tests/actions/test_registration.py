@@ -207,3 +207,84 @@ async def test_a_deleted_action_frees_its_place_under_the_cap(make_settings) -> 
         )
 
         assert response.status_code == 200
+
+
+async def _stored_registration_time(settings, action_id: str):  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from orbito.db.engine import open_database
+    from orbito.db.tables import actions
+
+    database = open_database(settings)
+    try:
+        return await database.read(
+            lambda connection: connection.execute(
+                select(actions.c.registered_at).where(actions.c.action_id == action_id)
+            ).scalar_one()
+        )
+    finally:
+        await database.dispose()
+
+
+async def test_an_unchanged_reregistration_is_answered_without_a_write(
+    client: httpx.AsyncClient, settings
+) -> None:
+    site = await register_website(client)
+    first = (await register_action(client, site["api_key"])).json()
+    stored_after_first = await _stored_registration_time(settings, "add-to-cart-button")
+
+    again = (await register_action(client, site["api_key"])).json()
+    stored_after_again = await _stored_registration_time(settings, "add-to-cart-button")
+
+    assert again["registered_at"] >= first["registered_at"]
+    assert stored_after_again == stored_after_first
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"intent": "addToBasket"},
+        {"description": "Puts the product in the cart"},
+        {"selector": "#add-to-cart"},
+        {"position": None},
+        {"metadata": {"page_path": "/other"}},
+        # Discovery shows parameters as given: their order and 1.0 for 1 are changes too.
+        {"parameters": {"productId": {"type": "string"}, "quantity": {"type": "number"}}},
+        {"parameters": {"quantity": {"type": "number"}, "productId": {"type": "string"}}},
+        {"parameters": {"quantity": {"type": "number", "default": 1.0}}},
+    ],
+)
+async def test_any_change_to_a_registration_is_written(
+    client: httpx.AsyncClient, change: dict
+) -> None:
+    site = await register_website(client, "shop.example")
+    base = {"parameters": {"quantity": {"type": "number", "default": 1}}}
+    await register_action(client, site["api_key"], **base)
+    await register_action(client, site["api_key"], **change)
+
+    shown = (await discovered(client, "shop.example"))["add-to-cart-button"]
+    field, value = next(iter(change.items()))
+    if field == "parameters":
+        assert list(shown["parameters"]) == list(value)
+        assert [type(spec.get("default")) for spec in shown["parameters"].values()] == [
+            type(spec.get("default")) for spec in value.values()
+        ]
+    else:
+        assert shown[field] == value
+
+
+async def test_an_unchanged_registration_refreshes_its_time_after_the_interval(
+    client: httpx.AsyncClient, settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from orbito.actions import service
+
+    site = await register_website(client)
+    await register_action(client, site["api_key"])
+    stored_after_first = await _stored_registration_time(settings, "add-to-cart-button")
+    monkeypatch.setattr(service, "REGISTRATION_REFRESH", timedelta(0))
+
+    await register_action(client, site["api_key"])
+
+    assert await _stored_registration_time(settings, "add-to-cart-button") > stored_after_first

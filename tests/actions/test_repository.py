@@ -60,11 +60,15 @@ async def test_a_re_registration_reads_back_as_it_was_given(client, settings: Se
             repository.update_registration, site["website_id"], "nope", fields
         )
         stored = await database.read(
-            lambda connection: connection.execute(
-                select(*(actions.c[name] for name in fields)).where(actions.c.action_id == "buy")
+            lambda connection: (
+                connection.execute(
+                    select(*(actions.c[name] for name in fields)).where(
+                        actions.c.action_id == "buy"
+                    )
+                )
+                .one()
+                ._asdict()
             )
-            .one()
-            ._asdict()
         )
     finally:
         await database.dispose()

@@ -28,17 +28,9 @@ def _one_action(website_id: str, action_id: str):  # type: ignore[no-untyped-def
     return (actions.c.website_id == website_id) & (actions.c.action_id == action_id)
 
 
-# What registration replaces, as the keys of its `fields`.
-REGISTERED_FIELDS = (
-    "intent",
-    "description",
-    "selector",
-    "parameters",
-    "position",
-    "meta",
-    "registered_at",
-    "updated_at",
-)
+# What the SDK describes of an action, and what registration replaces: those and its times.
+DESCRIBED_FIELDS = ("intent", "description", "selector", "parameters", "position", "meta")
+REGISTERED_FIELDS = (*DESCRIBED_FIELDS, "registered_at", "updated_at")
 # Built once, as the SDK sends the same registration on every page load: building the
 # statement for each cost four times running it.
 _UPDATE_REGISTRATION = (
@@ -46,6 +38,17 @@ _UPDATE_REGISTRATION = (
     .where(actions.c.website_id == bindparam("website"), actions.c.action_id == bindparam("action"))
     .values({name: bindparam(name) for name in REGISTERED_FIELDS})
 )
+
+
+_REGISTRATION = select(*(actions.c[name] for name in (*DESCRIBED_FIELDS, "registered_at"))).where(
+    actions.c.website_id == bindparam("website"), actions.c.action_id == bindparam("action")
+)
+
+
+def registration(connection: Connection, website_id: str, action_id: str) -> Any:
+    """What the SDK last registered of an action, and when; None if there is no such action."""
+    parameters = {"website": website_id, "action": action_id}
+    return connection.execute(_REGISTRATION, parameters).one_or_none()
 
 
 # The same statement as the SQLite driver takes it (see `_sqlite_driver`).

@@ -1,7 +1,7 @@
 """Registering, discovering, switching, counting and deleting actions."""
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -17,6 +17,10 @@ from orbito.websites import repository as websites
 from orbito.websites.repository import KeyHolder
 
 log = logging.getLogger("orbito.actions")
+
+# How stale an action's time of last registration may grow while registrations change nothing:
+# within it they are answered without a write, and it is rewritten at most this often.
+REGISTRATION_REFRESH = timedelta(minutes=1)
 
 
 async def register_action(
@@ -38,6 +42,11 @@ async def register_action(
         "registered_at": now,
         "updated_at": now,
     }
+    stored = await db.read(repository.registration, holder.website_id, action.action_id)
+    if stored is not None and _unchanged(stored, fields, now):
+        # The SDK sends the same registration on every page load of every visitor; when
+        # nothing in it changed, a write would only move the time of the last registration.
+        return {"success": True, "action_id": action.action_id, "registered_at": iso_utc(now)}
     created = await db.write(_upsert, holder.website_id, action.action_id, fields, cap, now)
     caches.actions_changed(holder.website_id)
     if created:
@@ -45,6 +54,18 @@ async def register_action(
             "action.created", extra={"website_id": holder.website_id, "action_id": action.action_id}
         )
     return {"success": True, "action_id": action.action_id, "registered_at": iso_utc(now)}
+
+
+def _unchanged(stored: Any, fields: dict[str, Any], now: datetime) -> bool:
+    """Whether a registration would leave the action as it is, its time within the refresh."""
+    if now - stored.registered_at >= REGISTRATION_REFRESH:
+        return False
+    # Compared as the JSON they are stored as, so that a change of key order or of 1 to 1.0,
+    # which discovery would show, is a change.
+    return all(
+        orjson.dumps(stored._mapping[name]) == orjson.dumps(fields[name])
+        for name in repository.DESCRIBED_FIELDS
+    )
 
 
 def _upsert(
