@@ -39,3 +39,23 @@ def test_unparseable_requests_get_a_400_envelope(live_server: LiveServer, raw: b
     assert headers["access-control-allow-origin"] == "*"
     assert headers["x-request-id"]
     assert json.loads(body)["error"]["code"] == "INVALID_SCHEMA"
+
+
+def test_a_websocket_upgrade_is_answered_as_plain_http_in_the_envelope(
+    live_server: LiveServer,
+) -> None:
+    raw = (
+        b"GET /api/v1/actions?domain=unknown.example HTTP/1.1\r\nHost: x\r\n"
+        b"Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: http://a.example\r\n"
+        b"Connection: close\r\n\r\n"
+    )
+    head, _, body = exchange(live_server, raw).partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
+
+    assert lines[0] == "HTTP/1.1 404 Not Found"
+    assert headers["content-type"] == "application/json"
+    assert headers["access-control-allow-origin"] == "*"
+    assert headers["x-request-id"]
+    assert json.loads(body)["error"]["code"] == "DOMAIN_NOT_FOUND"

@@ -65,6 +65,9 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
         workers=arguments.workers,
         loop="uvloop",
         http="orbito.http.protocol:EnvelopeHttpToolsProtocol",
+        # The API has no WebSocket routes; with WebSockets on, an upgrade request would be
+        # refused by the server in plain text, outside the envelope. Off, it is plain HTTP.
+        ws="none",
         proxy_headers=False,
         server_header=False,
         access_log=False,

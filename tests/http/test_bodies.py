@@ -141,3 +141,56 @@ async def test_the_body_limit_applies_to_every_route_with_a_body(client: httpx.A
     ]:
         response = await client.request(method, path, content=big, headers=keyed(site["api_key"]))
         assert response.status_code == 413, (method, path)
+
+
+async def _send_cut_short(app, path: str, api_key: str, part: bytes) -> list[dict]:  # type: ignore[no-untyped-def]
+    """A request whose client closes the connection after `part` of a longer body."""
+    messages = iter(
+        [
+            {"type": "http.request", "body": part, "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return next(messages)
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"x-api-key", api_key.encode()), (b"content-length", b"5000")],
+        "client": ("203.0.113.7", 40000),
+        "server": ("testserver", 80),
+    }
+    await app(scope, receive, send)
+    return sent
+
+
+async def test_a_request_cut_short_is_never_acted_on(app, client: httpx.AsyncClient) -> None:
+    site = await register_website(client, "shop.example")
+    registered = await client.post(
+        "/actions/register", json=action_body("buy"), headers=keyed(site["api_key"])
+    )
+    assert registered.status_code == 200
+
+    usage_sent = await _send_cut_short(app, "/api/v1/actions/buy/usage", site["api_key"], b"{}")
+    complete_body = httpx.Request("POST", "/", json=action_body("other")).read()
+    register_sent = await _send_cut_short(
+        app, "/api/v1/actions/register", site["api_key"], complete_body
+    )
+    listed = await client.get("/actions", params={"domain": "shop.example"})
+
+    assert usage_sent == [] and register_sent == []
+    assert [action["action_id"] for action in listed.json()["actions"]] == ["buy"]
+    assert listed.json()["actions"][0]["usage_count"] == 0

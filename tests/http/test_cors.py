@@ -122,3 +122,12 @@ async def test_an_options_answer_allows_what_the_path_takes(
     assert response.status_code == 204
     assert response.headers["allow"] == allow
     assert response.headers["access-control-allow-methods"] == "GET, POST, PATCH, DELETE, OPTIONS"
+
+
+async def test_options_on_the_documentation_allows_what_it_takes(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.options("http://testserver/docs")
+
+    assert response.status_code == 204
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS"

@@ -6,6 +6,10 @@ from orbito.http.asgi import Message, Receive, Scope
 METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+class ClientGone(Exception):
+    """The connection closed before the request's body had all arrived."""
+
+
 async def buffered(scope: Scope, receive: Receive, limit: int) -> Receive:
     """A `receive` that hands over the whole body at once, read here within `limit` bytes."""
     for name, value in scope["headers"]:
@@ -16,7 +20,8 @@ async def buffered(scope: Scope, receive: Receive, limit: int) -> Receive:
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            break
+            # The client went away before its body was complete: nothing of it may be acted on.
+            raise ClientGone()
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:

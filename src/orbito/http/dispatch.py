@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi.routing import APIRoute
 from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Route
 
 from orbito.errors import MethodNotAllowed
 
@@ -34,8 +34,12 @@ class RouteTable:
     def __init__(self, routes: Iterable[BaseRoute]) -> None:
         self._literal: dict[str, dict[str, Entry]] = {}
         self._patterned: list[tuple[re.Pattern[str], frozenset[str], Entry]] = []
+        # The framework's own routes (the documentation): only to say what they allow.
+        self._framework: list[tuple[re.Pattern[str], frozenset[str]]] = []
         for route in routes:
             if not isinstance(route, APIRoute):
+                if isinstance(route, Route) and route.methods:
+                    self._framework.append((route.path_regex, frozenset(route.methods)))
                 continue
             entry = (route.endpoint, "request" in inspect.signature(route.endpoint).parameters)
             if route.param_convertors:
@@ -74,6 +78,10 @@ class RouteTable:
         methods = set(by_method) if by_method is not None else set()
         if by_method is None:
             for regex, route_methods, _ in self._patterned:
+                if regex.match(path):
+                    methods |= route_methods
+        if not methods:
+            for regex, route_methods in self._framework:
                 if regex.match(path):
                     methods |= route_methods
         return sorted({*methods, "OPTIONS"})

@@ -16,7 +16,7 @@ from starlette.routing import BaseRoute
 from orbito.clientip import Network, client_ip
 from orbito.errors import OrbitoError
 from orbito.http.asgi import ASGIApp, Message, Receive, Scope, Send
-from orbito.http.bodies import METHODS_WITH_BODY, buffered
+from orbito.http.bodies import METHODS_WITH_BODY, ClientGone, buffered
 from orbito.http.cors import CORS_HEADERS, answer_preflight, has_origin
 from orbito.http.dispatch import RouteTable
 from orbito.http.requestlog import log_request, request_id_for
@@ -24,6 +24,9 @@ from orbito.logs import request_id_var
 from orbito.responses import JSONResponse
 
 log = logging.getLogger("orbito.errors")
+
+# Logged for a request whose client left before sending all of it; nothing is answered.
+CLIENT_CLOSED_REQUEST = 499
 
 
 class Gateway:
@@ -73,7 +76,9 @@ class Gateway:
         path = scope["path"]
         if len(path) > 1 and path.endswith("/"):
             path = path.rstrip("/") or "/"
-            scope["path"], scope["raw_path"] = path, path.encode()
+            scope["path"] = path
+            if scope.get("raw_path"):
+                scope["raw_path"] = scope["raw_path"].rstrip(b"/") or b"/"
         try:
             if scope["method"] in METHODS_WITH_BODY:
                 receive = await buffered(scope, receive, self.max_body_bytes)
@@ -86,6 +91,8 @@ class Gateway:
                 values["request"] = Request(scope, receive)
             response = await endpoint(**values)
             await response(scope, receive, reply)
+        except ClientGone:
+            reply.status = CLIENT_CLOSED_REQUEST
         except OrbitoError as error:
             if reply.status is None:
                 await JSONResponse(error.envelope(), error.status, error.headers)(
