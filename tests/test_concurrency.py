@@ -20,8 +20,12 @@ LOCKED = "database is locked"
 
 @pytest.fixture
 def server(start_live_server) -> LiveServer:
-    """Two worker processes on one SQLite file, limits off so that only contention is tested."""
-    return start_live_server(workers=2, rate_limits_enabled="false", log_format="json")
+    """Two worker processes on one SQLite file, with limits off so that only contention is
+    tested, and caches off: otherwise a listing right after the mix may be answered by the
+    worker that cached it before the other wrote, which is the caches' documented lifetime."""
+    return start_live_server(
+        workers=2, rate_limits_enabled="false", cache_seconds="0", log_format="json"
+    )
 
 
 def api(server: LiveServer) -> httpx.AsyncClient:
