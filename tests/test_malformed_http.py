@@ -28,17 +28,22 @@ def exchange(server: LiveServer, raw: bytes) -> bytes:
     return answer
 
 
-@pytest.mark.parametrize("raw", MALFORMED)
-def test_unparseable_requests_get_a_400_envelope(live_server: LiveServer, raw: bytes) -> None:
-    head, _, body = exchange(live_server, raw).partition(b"\r\n\r\n")
+def assert_envelope(answer: bytes, status_line: str, code: str) -> None:
+    """A whole HTTP answer: the status, the envelope with `code`, CORS and a request id."""
+    head, _, body = answer.partition(b"\r\n\r\n")
     lines = head.decode().split("\r\n")
     headers = dict(line.lower().split(": ", 1) for line in lines[1:])
 
-    assert lines[0] == "HTTP/1.1 400 Bad Request"
+    assert lines[0] == status_line
     assert headers["content-type"] == "application/json"
     assert headers["access-control-allow-origin"] == "*"
     assert headers["x-request-id"]
-    assert json.loads(body)["error"]["code"] == "INVALID_SCHEMA"
+    assert json.loads(body)["error"]["code"] == code
+
+
+@pytest.mark.parametrize("raw", MALFORMED)
+def test_unparseable_requests_get_a_400_envelope(live_server: LiveServer, raw: bytes) -> None:
+    assert_envelope(exchange(live_server, raw), "HTTP/1.1 400 Bad Request", "INVALID_SCHEMA")
 
 
 def test_a_websocket_upgrade_is_answered_as_plain_http_in_the_envelope(
@@ -50,12 +55,4 @@ def test_a_websocket_upgrade_is_answered_as_plain_http_in_the_envelope(
         b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: http://a.example\r\n"
         b"Connection: close\r\n\r\n"
     )
-    head, _, body = exchange(live_server, raw).partition(b"\r\n\r\n")
-    lines = head.decode().split("\r\n")
-    headers = dict(line.lower().split(": ", 1) for line in lines[1:])
-
-    assert lines[0] == "HTTP/1.1 404 Not Found"
-    assert headers["content-type"] == "application/json"
-    assert headers["access-control-allow-origin"] == "*"
-    assert headers["x-request-id"]
-    assert json.loads(body)["error"]["code"] == "DOMAIN_NOT_FOUND"
+    assert_envelope(exchange(live_server, raw), "HTTP/1.1 404 Not Found", "DOMAIN_NOT_FOUND")
