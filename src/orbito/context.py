@@ -6,6 +6,7 @@ cached discovery request.
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
 
@@ -17,7 +18,7 @@ from orbito.websites import service as websites
 from orbito.websites.repository import KeyHolder
 
 # How keyed routes declare their key in the OpenAPI document.
-KEYED_OPERATION = {"security": [{"APIKeyHeader": []}]}
+KEYED_OPERATION: dict[str, Any] = {"security": [{"APIKeyHeader": []}]}
 API_KEY_SCHEME = {
     "APIKeyHeader": {
         "type": "apiKey",

@@ -96,7 +96,8 @@ def configure_logging(settings: Settings) -> None:
     logging.logThreads = False
     logging.logProcesses = False
     logging.logMultiprocessing = False
-    logging.logAsyncioTasks = False
+    # Python 3.12 added this one; on 3.11 setting it does nothing.
+    logging.logAsyncioTasks = False  # type: ignore[attr-defined,unused-ignore]
     # Nor do they need the calling file and line, which the logging module finds by walking the
     # stack for every record unless this is None (as its source says it may be).
     logging._srcfile = None

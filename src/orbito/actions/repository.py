@@ -7,6 +7,7 @@ from typing import Any, cast
 import orjson
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import ColumnElement
 
 from orbito.db.tables import actions, websites
 
@@ -114,7 +115,7 @@ def insert_action(
 
 
 def list_actions(connection: Connection, website_id: str, is_active: bool) -> list[Any]:
-    order = actions.c.action_id
+    order: ColumnElement[str] = actions.c.action_id
     if connection.dialect.name == "postgresql":
         order = order.collate("C")  # byte order, as on SQLite, whatever the database's locale
     query = (
