@@ -6,18 +6,17 @@ from contextlib import asynccontextmanager
 from functools import partial
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
 
 from orbito import __version__
 from orbito.actions.routes import router as actions_router
 from orbito.cache import Caches
 from orbito.context import Parts
 from orbito.db.engine import open_database
-from orbito.errors import InvalidSchema, MethodNotAllowed, OrbitoError, RouteNotFound
+from orbito.errors import OrbitoError, RouteNotFound
 from orbito.health import router as health_router
 from orbito.http.asgi import Receive, Scope, Send
+from orbito.http.dispatch import method_not_allowed
 from orbito.http.gateway import Gateway
 from orbito.logs import configure_logging
 from orbito.openapi import install_openapi
@@ -104,53 +103,25 @@ class OrbitoAPI(FastAPI):
             await super().__call__(scope, receive, send)
 
 
-# Probed one by one to tell which methods a path the framework routes accepts.
-ALL_METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+def _install_error_handlers(app: "OrbitoAPI") -> None:
+    """Errors under the routes the framework serves itself: the documentation, unknown paths.
 
+    API routes never reach these: the gateway calls them and answers their errors.
+    """
 
-def _allowed_methods(app: FastAPI, request: Request) -> str:
-    """The methods some route accepts on this path, found by asking the router for each."""
-    allowed = {"OPTIONS"}
-    for method in ALL_METHODS:
-        probe = {**request.scope, "method": method}
-        if any(route.matches(probe)[0] is Match.FULL for route in app.router.routes):
-            allowed.add(method)
-    return ", ".join(sorted(allowed))
-
-
-def _install_error_handlers(app: FastAPI) -> None:
     def answer(error: OrbitoError) -> JSONResponse:
         return JSONResponse(error.envelope(), status_code=error.status, headers=error.headers)
-
-    @app.exception_handler(OrbitoError)
-    async def orbito_error(request: Request, error: OrbitoError) -> JSONResponse:
-        return answer(error)
 
     @app.exception_handler(HTTPException)
     async def framework_error(request: Request, error: HTTPException) -> JSONResponse:
         if error.status_code == 404:
             return answer(RouteNotFound(details={"path": request.url.path}))
         if error.status_code == 405:
-            allowed = _allowed_methods(app, request)
-            return answer(
-                MethodNotAllowed(
-                    details={"allowed": allowed.split(", ")}, headers={"Allow": allowed}
-                )
-            )
+            return answer(method_not_allowed(app.gateway.allowed(request.url.path)))
         generic = OrbitoError(str(error.detail))
         generic.status = error.status_code
         generic.code = "INVALID_SCHEMA" if error.status_code == 400 else "INTERNAL_ERROR"
         return answer(generic)
-
-    @app.exception_handler(RequestValidationError)
-    async def framework_validation_error(
-        request: Request, error: RequestValidationError
-    ) -> JSONResponse:
-        fields = [
-            {"field": ".".join(str(part) for part in item["loc"]), "message": item["msg"]}
-            for item in error.errors()
-        ]
-        return answer(InvalidSchema(fields))
 
     # A fault under a route the framework serves is answered here, in the envelope; the
     # framework then raises it again, and the gateway logs it.

@@ -12,7 +12,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 
 from orbito.errors import RateLimitExceeded
 from orbito.logs import Throttle
-from orbito.movingwindow import MovingWindows
+from orbito.movingwindow import MovingWindows, Window
 from orbito.settings import Settings
 
 log = logging.getLogger("orbito.ratelimit")
@@ -97,31 +97,33 @@ class RateLimiter:
         if not self.enabled:
             return None
         item = self.items[limit.name]
+        window: Window | None
         if self.storage is None:
             window = self.in_process[limit.name].hit(identity)
-            return Verdict(
-                limit=item.amount,
-                remaining=window.remaining,
-                reset_time=window.reset_time,
-                window_seconds=item.get_expiry(),
-                allowed=window.allowed,
-            )
+        else:
+            window = await self._shared_hit(item, limit.name, identity)
+        if window is None:
+            return None
+        return Verdict(
+            limit=item.amount,
+            remaining=window.remaining,
+            reset_time=window.reset_time,
+            window_seconds=item.get_expiry(),
+            allowed=window.allowed,
+        )
+
+    async def _shared_hit(self, item: RateLimitItem, name: str, identity: str) -> Window | None:
+        """Count one request in Redis; None while it cannot be reached."""
         if time.monotonic() < self._retry_at:
             return None
         try:
-            allowed = await self.shared.hit(item, limit.name, identity)
-            stats = await self.shared.get_window_stats(item, limit.name, identity)
+            allowed = await self.shared.hit(item, name, identity)
+            stats = await self.shared.get_window_stats(item, name, identity)
         except Exception as error:  # any storage failure: serve the request rather than refuse it
             self._storage_failed(error)
             return None
         self._storage_recovered()
-        return Verdict(
-            limit=item.amount,
-            remaining=max(0, stats.remaining),
-            reset_time=stats.reset_time,
-            window_seconds=item.get_expiry(),
-            allowed=allowed,
-        )
+        return Window(allowed, max(0, stats.remaining), stats.reset_time)
 
     async def check(self, limit: Limit, identity: str) -> dict[str, str]:
         """Count one request and return its headers, or raise 429 if it is over the limit."""

@@ -122,3 +122,13 @@ async def test_no_error_is_ever_422(client: httpx.AsyncClient) -> None:
         response = await probe
         assert response.status_code != 422
         assert "error" in response.json()
+
+
+async def test_a_wrong_method_on_the_documentation_is_405_with_allow(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post("http://testserver/docs")
+
+    assert response.status_code == 405
+    assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    assert response.headers["allow"] == "GET, HEAD, OPTIONS"

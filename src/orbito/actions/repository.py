@@ -1,6 +1,7 @@
 """Every query on actions."""
 
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -25,39 +26,37 @@ DISCOVERY_COLUMNS = (
 )
 
 
-def _one_action(website_id: str, action_id: str):  # type: ignore[no-untyped-def]
-    return (actions.c.website_id == website_id) & (actions.c.action_id == action_id)
+# Every statement on one action is built once around this, with `website` and `action` bound
+# at each call: building a statement cost more than running it.
+_ONE_ACTION = (actions.c.website_id == bindparam("website")) & (
+    actions.c.action_id == bindparam("action")
+)
+
+
+def _of(website_id: str, action_id: str, **values: Any) -> dict[str, Any]:
+    return {"website": website_id, "action": action_id, **values}
 
 
 # What the SDK describes of an action, and what registration replaces: those and its times.
 DESCRIBED_FIELDS = ("intent", "description", "selector", "parameters", "position", "meta")
 REGISTERED_FIELDS = (*DESCRIBED_FIELDS, "registered_at", "updated_at")
-# Built once, as the SDK sends the same registration on every page load: building the
-# statement for each cost four times running it.
-_UPDATE_REGISTRATION = (
-    update(actions)
-    .where(actions.c.website_id == bindparam("website"), actions.c.action_id == bindparam("action"))
-    .values({name: bindparam(name) for name in REGISTERED_FIELDS})
-)
-
-
 _REGISTRATION = select(*(actions.c[name] for name in (*DESCRIBED_FIELDS, "registered_at"))).where(
-    actions.c.website_id == bindparam("website"), actions.c.action_id == bindparam("action")
+    _ONE_ACTION
+)
+_UPDATE_REGISTRATION = (
+    update(actions).where(_ONE_ACTION).values({name: bindparam(name) for name in REGISTERED_FIELDS})
+)
+# The same statement as the SQLite driver takes it (see `_sqlite_driver`), with each value
+# stored as SQLAlchemy would store it.
+_UPDATE_REGISTRATION_SQLITE = (
+    f"UPDATE actions SET {', '.join(f'{name} = ?' for name in REGISTERED_FIELDS)}"
+    " WHERE website_id = ? AND action_id = ?"
 )
 
 
 def registration(connection: Connection, website_id: str, action_id: str) -> Any:
     """What the SDK last registered of an action, and when; None if there is no such action."""
-    parameters = {"website": website_id, "action": action_id}
-    return connection.execute(_REGISTRATION, parameters).one_or_none()
-
-
-# The same statement as the SQLite driver takes it (see `_sqlite_driver`).
-_UPDATE_REGISTRATION_SQLITE = (
-    "UPDATE actions SET intent = ?, description = ?, selector = ?, parameters = ?,"
-    " position = ?, meta = ?, registered_at = ?, updated_at = ?"
-    " WHERE website_id = ? AND action_id = ?"
-)
+    return connection.execute(_REGISTRATION, _of(website_id, action_id)).one_or_none()
 
 
 def update_registration(
@@ -65,21 +64,12 @@ def update_registration(
 ) -> bool:
     """Replace what the SDK describes of an existing action; False if there is none."""
     if connection.dialect.name == "sqlite":
-        values = (
-            fields["intent"],
-            fields["description"],
-            fields["selector"],
-            _sqlite_json(fields["parameters"]),
-            _sqlite_json(fields["position"]),
-            _sqlite_json(fields["meta"]),
-            _sqlite_time(fields["registered_at"]),
-            _sqlite_time(fields["updated_at"]),
-            website_id,
-            action_id,
-        )
+        stored = [_SQLITE_VALUE.get(name, _as_is)(fields[name]) for name in REGISTERED_FIELDS]
+        values = (*stored, website_id, action_id)
         return _sqlite_driver(connection).execute(_UPDATE_REGISTRATION_SQLITE, values).rowcount > 0
-    parameters = {"website": website_id, "action": action_id, **fields}
-    return connection.execute(_UPDATE_REGISTRATION, parameters).rowcount > 0
+    return (
+        connection.execute(_UPDATE_REGISTRATION, _of(website_id, action_id, **fields)).rowcount > 0
+    )
 
 
 def lock_website(connection: Connection, website_id: str) -> None:
@@ -126,21 +116,23 @@ def list_actions(connection: Connection, website_id: str, is_active: bool) -> li
     return list((connection.execute(query)).all())
 
 
+_SET_STATUS = (
+    update(actions)
+    .where(_ONE_ACTION)
+    .values(is_active=bindparam("is_active"), updated_at=bindparam("now"))
+)
+
+
 def set_status(
     connection: Connection, website_id: str, action_id: str, is_active: bool, now: datetime
 ) -> bool:
-    result = connection.execute(
-        update(actions)
-        .where(_one_action(website_id, action_id))
-        .values(is_active=is_active, updated_at=now)
-    )
-    return result.rowcount > 0
+    parameters = _of(website_id, action_id, is_active=is_active, now=now)
+    return connection.execute(_SET_STATUS, parameters).rowcount > 0
 
 
-# Built once: usage is the busiest write, and building the statement cost more than running it.
 _RECORD_USAGE = (
     update(actions)
-    .where(actions.c.website_id == bindparam("website"), actions.c.action_id == bindparam("action"))
+    .where(_ONE_ACTION)
     .values(usage_count=actions.c.usage_count + 1, last_used=bindparam("now"))
     .returning(actions.c.usage_count)
 )
@@ -161,13 +153,15 @@ def record_usage(
         values = (_sqlite_time(now), website_id, action_id)
         row = _sqlite_driver(connection).execute(_RECORD_USAGE_SQLITE, values).fetchone()
         return None if row is None else row[0]
-    parameters = {"website": website_id, "action": action_id, "now": now}
+    parameters = _of(website_id, action_id, now=now)
     return connection.execute(_RECORD_USAGE, parameters).scalar_one_or_none()
 
 
+_DELETE_ACTION = delete(actions).where(_ONE_ACTION)
+
+
 def delete_action(connection: Connection, website_id: str, action_id: str) -> bool:
-    result = connection.execute(delete(actions).where(_one_action(website_id, action_id)))
-    return result.rowcount > 0
+    return connection.execute(_DELETE_ACTION, _of(website_id, action_id)).rowcount > 0
 
 
 def _sqlite_driver(connection: Connection) -> sqlite3.Connection:
@@ -188,3 +182,17 @@ def _sqlite_time(moment: datetime) -> str:
 def _sqlite_json(value: Any) -> str | None:
     # How the JSON columns store a value: orjson's text, and None as SQL NULL.
     return None if value is None else orjson.dumps(value).decode()
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+# How each registered field that is not plain text goes into SQLite.
+_SQLITE_VALUE: dict[str, Callable[[Any], Any]] = {
+    "parameters": _sqlite_json,
+    "position": _sqlite_json,
+    "meta": _sqlite_json,
+    "registered_at": _sqlite_time,
+    "updated_at": _sqlite_time,
+}

@@ -1,6 +1,7 @@
 """The action routes: registration by the SDK, discovery by the extension, and owners' switches."""
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
@@ -17,14 +18,17 @@ from orbito.actions.schemas import (
     StatusChanged,
     UsageRecorded,
 )
+from orbito.cache import Caches
 from orbito.context import KEYED_OPERATION, authorize, limit_client, parts
+from orbito.db.engine import Database
 from orbito.errors import ActionLimitExceeded, ActionNotFound, DomainNotFound, InvalidSchema
 from orbito.jsonbody import read_json_object
 from orbito.openapi import errors, request_body
-from orbito.ratelimit import ACTION_REGISTER, DISCOVERY, KEYED, USAGE
+from orbito.ratelimit import ACTION_REGISTER, DISCOVERY, KEYED, USAGE, Limit
 from orbito.responses import JSONResponse
 from orbito.validation import validate
 from orbito.websites.domains import InvalidDomain, normalise_domain
+from orbito.websites.repository import KeyHolder
 
 router = APIRouter(prefix="/api/v1/actions", tags=["actions"])
 
@@ -134,11 +138,7 @@ async def set_status(action_id: ActionIdInPath, request: Request) -> JSONRespons
     openapi_extra=KEYED_OPERATION,
 )
 async def record_usage(action_id: ActionIdInPath, request: Request) -> JSONResponse:
-    holder = await authorize(request, USAGE)
-    app = parts(request)
-    action_id = _checked_action_id(action_id)
-    answer = await service.record_usage(app.db, app.caches, holder, action_id)
-    return JSONResponse(answer)
+    return await _act_on(request, action_id, USAGE, service.record_usage)
 
 
 @router.delete(
@@ -148,8 +148,17 @@ async def record_usage(action_id: ActionIdInPath, request: Request) -> JSONRespo
     openapi_extra=KEYED_OPERATION,
 )
 async def delete_action(action_id: ActionIdInPath, request: Request) -> JSONResponse:
-    holder = await authorize(request, KEYED)
-    app = parts(request)
+    return await _act_on(request, action_id, KEYED, service.delete_action)
+
+
+async def _act_on(
+    request: Request,
+    action_id: str,
+    limit: Limit,
+    act: Callable[[Database, Caches, KeyHolder, str], Awaitable[dict]],
+) -> JSONResponse:
+    """A keyed route that takes nothing but the action's id: key, limit, id, then the act."""
+    holder = await authorize(request, limit)
     action_id = _checked_action_id(action_id)
-    answer = await service.delete_action(app.db, app.caches, holder, action_id)
-    return JSONResponse(answer)
+    app = parts(request)
+    return JSONResponse(await act(app.db, app.caches, holder, action_id))

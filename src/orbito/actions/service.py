@@ -43,16 +43,14 @@ async def register_action(
         "updated_at": now,
     }
     stored = await db.read(repository.registration, holder.website_id, action.action_id)
-    if stored is not None and _unchanged(stored, fields, now):
-        # The SDK sends the same registration on every page load of every visitor; when
-        # nothing in it changed, a write would only move the time of the last registration.
-        return {"success": True, "action_id": action.action_id, "registered_at": iso_utc(now)}
-    created = await db.write(_upsert, holder.website_id, action.action_id, fields, cap, now)
-    caches.actions_changed(holder.website_id)
-    if created:
-        log.info(
-            "action.created", extra={"website_id": holder.website_id, "action_id": action.action_id}
-        )
+    # The SDK sends the same registration on every page load of every visitor; when nothing
+    # in it changed, a write would only move the time of the last registration.
+    if stored is None or not _unchanged(stored, fields, now):
+        created = await db.write(_upsert, holder.website_id, action.action_id, fields, cap, now)
+        caches.actions_changed(holder.website_id)
+        if created:
+            extra = {"website_id": holder.website_id, "action_id": action.action_id}
+            log.info("action.created", extra=extra)
     return {"success": True, "action_id": action.action_id, "registered_at": iso_utc(now)}
 
 

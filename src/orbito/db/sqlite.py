@@ -34,7 +34,8 @@ class SQLiteDatabase:
     def __init__(self, url: URL, settings: Settings) -> None:
         # One connection for the loop's reads and one for the writer thread's writes.
         self.engine = _engine(url, settings)
-        self.writer_engine = _engine(url, settings)
+        # Writes take the write lock at BEGIN (see `_take_over_transactions`).
+        self.writer_engine = _engine(url, settings).execution_options(sqlite_immediate=True)
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="orbito-sqlite-writer")
         self._path = url.database if url.database and url.database != ":memory:" else None
         # The file each engine's connection opened, to notice it being deleted or replaced.
@@ -48,7 +49,7 @@ class SQLiteDatabase:
 
     async def read(self, work: Work[Result], *args: Any) -> Result:
         try:
-            connection = self._connect(self.engine, immediate=False)
+            connection = self._connect(self.engine)
             with connection.begin():
                 return work(connection, *args)
         except (exc.SQLAlchemyError, *UNREACHABLE) as error:
@@ -90,7 +91,7 @@ class SQLiteDatabase:
         run again in a transaction of its own, so that one failure costs no other write.
         """
         try:
-            connection = self._connect(self.writer_engine, immediate=True)
+            connection = self._connect(self.writer_engine)
             with connection.begin():
                 results = [work(connection, *args) for work, args, _ in group]
             return [(result, None) for result in results]
@@ -101,19 +102,17 @@ class SQLiteDatabase:
 
     def _commit_one(self, work: Work[Any], args: tuple[Any, ...]) -> Outcome:
         try:
-            connection = self._connect(self.writer_engine, immediate=True)
+            connection = self._connect(self.writer_engine)
             with connection.begin():
                 return work(connection, *args), None
         except Exception as error:
             return None, translated(error)
 
-    def _connect(self, engine: Engine, *, immediate: bool) -> Connection:
+    def _connect(self, engine: Engine) -> Connection:
         self._check_file(engine)
         connection = self._open.get(id(engine))
         if connection is None or connection.closed or connection.invalidated:
             connection = engine.connect()
-            if immediate:
-                connection.execution_options(sqlite_immediate=True)
             self._open[id(engine)] = connection
         if self._path and id(engine) not in self._files:
             self._files[id(engine)] = _identity(self._path)

@@ -57,36 +57,38 @@ class RouteTable:
         by_method = self._literal.get(path)
         if by_method is not None:
             entry = by_method.get(method)
-            if entry is None:
-                raise _wrong_method(by_method.keys())
-            return entry[0], entry[1], {}
-        allowed: set[str] = set()
-        for regex, methods, (endpoint, takes_request) in self._patterned:
-            match = regex.match(path)
-            if match is None:
-                continue
-            if method in methods:
-                return endpoint, takes_request, match.groupdict()
-            allowed |= methods
-        if allowed:
-            raise _wrong_method(allowed)
+            if entry is not None:
+                return entry[0], entry[1], {}
+        else:
+            for regex, methods, (endpoint, takes_request) in self._patterned:
+                if method in methods and (match := regex.match(path)):
+                    return endpoint, takes_request, match.groupdict()
+        if self._api_methods(path):
+            raise method_not_allowed(self.allowed(path))
         return None
 
     def allowed(self, path: str) -> list[str]:
         """Every method some route takes on `path`, with OPTIONS, which every path answers."""
-        by_method = self._literal.get(path)
-        methods = set(by_method) if by_method is not None else set()
-        if by_method is None:
-            for regex, route_methods, _ in self._patterned:
-                if regex.match(path):
-                    methods |= route_methods
-        if not methods:
-            for regex, route_methods in self._framework:
-                if regex.match(path):
-                    methods |= route_methods
+        methods = self._api_methods(path) or {
+            method
+            for regex, route_methods in self._framework
+            if regex.match(path)
+            for method in route_methods
+        }
         return sorted({*methods, "OPTIONS"})
 
+    def _api_methods(self, path: str) -> set[str]:
+        by_method = self._literal.get(path)
+        if by_method is not None:
+            return set(by_method)
+        return {
+            method
+            for regex, methods, _ in self._patterned
+            if regex.match(path)
+            for method in methods
+        }
 
-def _wrong_method(methods: Iterable[str]) -> MethodNotAllowed:
-    allowed = sorted({*methods, "OPTIONS"})
+
+def method_not_allowed(allowed: list[str]) -> MethodNotAllowed:
+    """The 405 for a path that takes only the `allowed` methods."""
     return MethodNotAllowed(details={"allowed": allowed}, headers={"Allow": ", ".join(allowed)})

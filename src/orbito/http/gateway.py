@@ -54,12 +54,13 @@ class Gateway:
         token = request_id_var.set(request_id)
 
         method, path = scope["method"], scope["path"]
+        _drop_trailing_slash(scope)
         # A preflight's answer carries its own CORS headers.
         cross_origin = method != "OPTIONS" and has_origin(headers)
         reply = _Reply(send, request_id, cross_origin, state)
         try:
             if method == "OPTIONS":
-                await answer_preflight(reply, self._routes_table().allowed(path.rstrip("/") or "/"))
+                await answer_preflight(reply, self.allowed(scope["path"]))
             else:
                 await self._answer(scope, receive, reply)
         finally:
@@ -67,22 +68,20 @@ class Gateway:
             log_request(method, path, reply.status or 500, started, ip)
             request_id_var.reset(token)
 
+    def allowed(self, path: str) -> list[str]:
+        """The methods `path` takes, for OPTIONS and for the framework's own 405s."""
+        return self._routes_table().allowed(path)
+
     def _routes_table(self) -> RouteTable:
         if self._table is None:  # built at the first request, once every route is declared
             self._table = RouteTable(self._routes)
         return self._table
 
     async def _answer(self, scope: Scope, receive: Receive, reply: "_Reply") -> None:
-        path = scope["path"]
-        if len(path) > 1 and path.endswith("/"):
-            path = path.rstrip("/") or "/"
-            scope["path"] = path
-            if scope.get("raw_path"):
-                scope["raw_path"] = scope["raw_path"].rstrip(b"/") or b"/"
         try:
             if scope["method"] in METHODS_WITH_BODY:
                 receive = await buffered(scope, receive, self.max_body_bytes)
-            found = self._routes_table().find(scope["method"], path)
+            found = self._routes_table().find(scope["method"], scope["path"])
             if found is None:
                 await self.app(scope, receive, reply)
                 return
@@ -104,6 +103,15 @@ class Gateway:
             log.exception("http.unhandled_error")
             if reply.status is None:
                 await JSONResponse(OrbitoError().envelope(), 500)(scope, receive, reply)
+
+
+def _drop_trailing_slash(scope: Scope) -> None:
+    """A path with a trailing slash is answered like the one without; never redirected."""
+    path = scope["path"]
+    if len(path) > 1 and path.endswith("/"):
+        scope["path"] = path.rstrip("/") or "/"
+        if scope.get("raw_path"):
+            scope["raw_path"] = scope["raw_path"].rstrip(b"/") or b"/"
 
 
 class _Reply:
