@@ -3,6 +3,7 @@
 import httpx
 import pytest
 
+from orbito.actions.schemas import ACTION_ID_RULE
 from tests.factories import action_body, keyed, register_website
 
 PARAM = {"type": "string"}
@@ -183,3 +184,18 @@ async def test_control_characters_inside_json_values_round_trip(client: httpx.As
 
     assert response.status_code == 200
     assert listed["actions"][0]["metadata"] == metadata
+
+
+@pytest.mark.parametrize("action_id", [".", "..", "x" * 129, "has space"])
+async def test_a_refused_action_id_is_told_the_rule_not_a_pattern(
+    client: httpx.AsyncClient, action_id: str
+) -> None:
+    site = await register_website(client)
+    response = await client.post(
+        "/actions/register", json=action_body(action_id), headers=keyed(site["api_key"])
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["details"]["fields"] == [
+        {"field": "action_id", "message": ACTION_ID_RULE}
+    ]

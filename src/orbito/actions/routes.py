@@ -1,6 +1,5 @@
 """The action routes: registration by the SDK, discovery by the extension, and owners' switches."""
 
-import re
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
@@ -10,6 +9,7 @@ from orbito.actions import service
 from orbito.actions.schemas import (
     ACTION_ID_MAX_LENGTH,
     ACTION_ID_PATTERN,
+    ACTION_ID_RULE,
     ActionDeleted,
     ActionRegistered,
     ActionRegistration,
@@ -17,6 +17,7 @@ from orbito.actions.schemas import (
     StatusChange,
     StatusChanged,
     UsageRecorded,
+    is_action_id,
 )
 from orbito.cache import Caches
 from orbito.context import KEYED_OPERATION, authorize, limit_client, parts
@@ -32,7 +33,6 @@ from orbito.websites.repository import KeyHolder
 
 router = APIRouter(prefix="/api/v1/actions", tags=["actions"])
 
-_ACTION_ID = re.compile(ACTION_ID_PATTERN)
 # For the OpenAPI document: the route checks the id itself (400, never the framework's 422).
 ActionIdInPath = Annotated[
     str,
@@ -68,10 +68,8 @@ DISCOVERY_PARAMETERS = [
 
 
 def _checked_action_id(action_id: str) -> str:
-    if len(action_id) > ACTION_ID_MAX_LENGTH or not _ACTION_ID.fullmatch(action_id):
-        raise InvalidSchema.single(
-            "action_id", "must be 1-128 characters of A-Za-z0-9_.:-, and not '.' or '..'"
-        )
+    if not is_action_id(action_id):
+        raise InvalidSchema.single("action_id", ACTION_ID_RULE)
     return action_id
 
 

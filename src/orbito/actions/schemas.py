@@ -6,11 +6,12 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
     PlainValidator,
-    StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -31,8 +32,32 @@ MAX_METADATA_BYTES = 4096
 # Free-form JSON is stored and sent back as given; a bound on nesting keeps it serialisable.
 MAX_NESTING = 32
 
+ACTION_ID_RULE = "must be 1-128 characters of A-Za-z0-9_.:-, and not '.' or '..'"
+_ACTION_ID = re.compile(ACTION_ID_PATTERN)
+
+
+def is_action_id(value: str) -> bool:
+    return len(value) <= ACTION_ID_MAX_LENGTH and _ACTION_ID.fullmatch(value) is not None
+
+
+def _checked_action_id(value: str) -> str:
+    if not is_action_id(value):
+        raise ValueError(ACTION_ID_RULE)
+    return value
+
+
+# Checked by hand, so that a refused id is told the rule rather than the regular expression.
 ActionId = Annotated[
-    str, StringConstraints(min_length=1, max_length=ACTION_ID_MAX_LENGTH, pattern=ACTION_ID_PATTERN)
+    str,
+    AfterValidator(_checked_action_id),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": ACTION_ID_MAX_LENGTH,
+            "pattern": ACTION_ID_PATTERN,
+        }
+    ),
 ]
 
 
