@@ -91,7 +91,7 @@ def stored_usage(database_url: str, domain: str) -> int:
     async def read() -> int:
         db = open_database(Settings(_env_file=None, database_url=database_url))
         try:
-            answer = orjson.loads(await actions.discover_actions(db, NO_CACHE, domain, True))
+            answer = orjson.loads(await actions.discover_actions(db, NO_CACHE, domain, True, False))
         finally:
             await db.dispose()
         return answer["actions"][0]["usage_count"]

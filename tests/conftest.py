@@ -15,7 +15,7 @@ from orbito.db.migrate import upgrade
 from orbito.settings import Settings
 from tests import chromium, servers
 
-pytest_plugins = ["tests.live"]
+pytest_plugins = ["tests.live", "tests.domainservers"]
 
 _LEFT_OUT = pytest.StashKey[int]()
 _NO_BROWSER = pytest.StashKey[int]()

@@ -3,11 +3,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 from orbito import __version__
-from orbito.db.migrate import head_revision
+from orbito.db.migrate import head_revision, upgrade
 from orbito.db.tables import SCHEMA_REVISION
+from orbito.settings import Settings
 
 ORBITO = Path(sys.executable).parent / "orbito"
 
@@ -70,3 +71,42 @@ def test_a_database_that_cannot_be_opened_stops_migration_with_a_message(tmp_pat
 
 def test_the_schema_revision_readiness_expects_is_the_newest_migration() -> None:
     assert SCHEMA_REVISION == head_revision()
+
+
+def test_upgrading_from_the_first_schema_gives_each_website_its_own_token(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    settings = Settings(_env_file=None, database_url=url)
+    upgrade(settings, "0001")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        for number in (1, 2):
+            connection.execute(
+                text(
+                    "INSERT INTO websites (id, domain, website_name, owner_email, created_at)"
+                    " VALUES (:id, :domain, 'Old', 'owner@example.com', '2026-01-01 00:00:00')"
+                ),
+                {
+                    "id": f"00000000-0000-4000-8000-00000000000{number}",
+                    "domain": f"old{number}.example",
+                },
+            )
+
+    upgrade(settings)
+
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT verification_token, verified_at, disabled_at FROM websites")
+        ).all()
+        token_column = next(
+            column
+            for column in inspect(connection).get_columns("websites")
+            if column["name"] == "verification_token"
+        )
+    engine.dispose()
+    tokens = [row.verification_token for row in rows]
+    assert len(set(tokens)) == 2
+    assert all(len(token) == 32 for token in tokens)
+    assert [(row.verified_at, row.disabled_at) for row in rows] == [(None, None), (None, None)]
+    assert token_column["nullable"] is False

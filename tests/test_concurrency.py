@@ -96,7 +96,12 @@ async def test_simultaneous_registrations_of_one_domain_give_one_201_and_19_409s
             assert answer.json()["error"]["details"] == {"domain": "race.example.com"}
     assert details.status_code == 200
     assert details.json()["domain"] == "race.example.com"
-    assert discovery.json() == {"domain": "race.example.com", "actions": [], "total_count": 0}
+    assert discovery.json() == {
+        "domain": "race.example.com",
+        "actions": [],
+        "total_count": 0,
+        "verified": False,
+    }
     assert_no_server_fault(server)
 
 

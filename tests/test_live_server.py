@@ -69,6 +69,7 @@ async def test_contract_example_flow_works_end_to_end_over_loopback(
         "domain": "example.com",
         "actions": [{**action_body(), "is_active": True, "usage_count": 0, "last_used": None}],
         "total_count": 1,
+        "verified": False,
     }
 
     assert used.status_code == 200
@@ -84,7 +85,7 @@ async def test_contract_example_flow_works_end_to_end_over_loopback(
         "is_active": False,
     }
     assert TIMESTAMP.match(switched.json()["updated_at"])
-    nothing = {"domain": "example.com", "actions": [], "total_count": 0}
+    nothing = {"domain": "example.com", "actions": [], "total_count": 0, "verified": False}
     assert active_after_switch.json() == nothing
 
     assert used_while_inactive.json() == {"success": True, "usage_count": 2}
@@ -104,6 +105,7 @@ async def test_contract_example_flow_works_end_to_end_over_loopback(
         "created_at": site["created_at"],
         "total_actions": 1,
         "active_actions": 0,
+        "verified": False,
     }
 
     assert deleted.status_code == 200

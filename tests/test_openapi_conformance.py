@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.domainservers import Website, Zone
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.live
@@ -25,10 +26,17 @@ SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 
 
 def test_every_operation_answers_as_the_document_says(
-    start_live_server: Callable[..., LiveServer], tmp_path: Path
+    start_live_server: Callable[..., LiveServer], tmp_path: Path, zone: Zone, website: Website
 ) -> None:
-    # Limits are off so that generated requests reach the routes rather than a 429.
-    server = start_live_server(rate_limits_enabled="false")
+    # Limits are off so that generated requests reach the routes rather than a 429. Domain
+    # checks go to the loopback DNS and HTTP servers, which know nothing of the domain.
+    server = start_live_server(
+        rate_limits_enabled="false",
+        verification_dns_servers=f"127.0.0.1:{zone.port}",
+        verification_http_scheme="http",
+        verification_http_port=str(website.port),
+        verification_timeout_seconds="1",
+    )
     website = httpx.post(
         f"{server.api}/websites/register",
         json={"domain": "shop.example", "owner_email": "a@shop.example", "website_name": "Shop"},

@@ -9,7 +9,7 @@ import time
 from collections import OrderedDict
 from typing import Generic, TypeVar
 
-from orbito.websites.repository import KeyHolder
+from orbito.websites.repository import KeyHolder, Listed
 
 Key = TypeVar("Key")
 Value = TypeVar("Value")
@@ -41,13 +41,16 @@ class TTLCache(Generic[Key, Value]):
     def pop(self, key: Key) -> None:
         self._entries.pop(key, None)
 
+    def clear(self) -> None:
+        self._entries.clear()
+
 
 class Caches:
     """The caches one process keeps, and the changes that make their entries wrong."""
 
     def __init__(self, lifetime_seconds: float) -> None:
         self.keys: TTLCache[str, KeyHolder] = TTLCache(lifetime_seconds, 100_000)
-        self.domains: TTLCache[str, str | None] = TTLCache(lifetime_seconds, 100_000)
+        self.domains: TTLCache[str, Listed] = TTLCache(lifetime_seconds, 100_000)
         self.discovery: TTLCache[tuple[str, bool], bytes] = TTLCache(lifetime_seconds, 10_000)
 
     def actions_changed(self, website_id: str) -> None:
@@ -56,3 +59,8 @@ class Caches:
 
     def website_registered(self, domain: str) -> None:
         self.domains.pop(domain)
+
+    def website_changed(self, website_id: str, domain: str) -> None:
+        """Its verification, which discovery shows, or whether it is listed at all."""
+        self.domains.pop(domain)
+        self.actions_changed(website_id)

@@ -63,8 +63,12 @@ def _reason(exc: Exception) -> str:
     return str(exc).split(":", 1)[0]
 
 
-async def read_json_object(request: Request) -> dict[str, Any]:
-    value = parse_json(await request.body())
+async def read_json_object(request: Request, optional: bool = False) -> dict[str, Any]:
+    """The body as a JSON object; with `optional`, no body at all reads as `{}`."""
+    raw = await request.body()
+    if optional and not raw.strip():
+        return {}
+    value = parse_json(raw)
     if not isinstance(value, dict):
         raise InvalidSchema.single("body", "the body must be a JSON object")
     return value

@@ -58,12 +58,12 @@ def errors(*kinds: int | type[e.OrbitoError]) -> dict[int | str, dict[str, Any]]
     }
 
 
-def request_body(model: type[BaseModel]) -> dict[str, Any]:
+def request_body(model: type[BaseModel], required: bool = True) -> dict[str, Any]:
     """Describe a JSON body that the route reads itself, so that every Content-Type is accepted."""
     _BODY_MODELS[model.__name__] = model
     return {
         "requestBody": {
-            "required": True,
+            "required": required,
             "content": {
                 "application/json": {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}
             },

@@ -1,7 +1,7 @@
 """Every setting of the service, read from `ORBITO_*` variables and `.env`; nowhere else."""
 
 from functools import cached_property
-from ipaddress import IPv4Network, IPv6Network, ip_network
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
@@ -47,6 +47,16 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=64 * 1024, ge=1)
     max_actions_per_website: int = Field(default=1000, ge=1)
 
+    # Domain verification. The scheme and port are for test set-ups that play the website on
+    # loopback; private addresses stay refused unless allowed, so that a check cannot be aimed
+    # at the operator's own network.
+    discovery_require_verified: bool = False
+    verification_http_scheme: Literal["https", "http"] = "https"
+    verification_http_port: int | None = Field(default=None, ge=1, le=65535)
+    verification_allow_private_addresses: bool = False
+    verification_dns_servers: Annotated[list[str], NoDecode] = []
+    verification_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -57,6 +67,16 @@ class Settings(BaseSettings):
             return [
                 ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()
             ]
+        return value
+
+    @field_validator("verification_dns_servers", mode="before")
+    @classmethod
+    def _split_dns_servers(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for server in value:
+                dns_server_address(server)
         return value
 
     @field_validator("log_level", "log_format", mode="before")
@@ -108,3 +128,20 @@ class Settings(BaseSettings):
             name.removeprefix("rate_limit_"): parse(getattr(self, name))
             for name in RATE_LIMIT_FIELDS
         }
+
+
+def dns_server_address(server: str) -> tuple[str, int]:
+    """An `address` or `address:port` (`[v6]:port`) naming a DNS server, as (address, port)."""
+    host, port = server, "53"
+    if server.startswith("["):
+        host, _, rest = server[1:].partition("]")
+        port = rest.removeprefix(":") or "53"
+    elif server.count(":") == 1:
+        host, port = server.split(":")
+    try:
+        address = ip_address(host)
+    except ValueError:
+        raise ValueError(f"{server!r}: a DNS server is given by its IP address") from None
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"{server!r}: the port must be a number from 1 to 65535")
+    return str(address), int(port)

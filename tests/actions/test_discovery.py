@@ -86,7 +86,12 @@ async def test_the_domain_is_required(client: httpx.AsyncClient) -> None:
 async def test_a_registered_domain_without_actions_lists_none(client: httpx.AsyncClient) -> None:
     await register_website(client, "empty.example")
     body = (await client.get("/actions", params={"domain": "empty.example"})).json()
-    assert body == {"domain": "empty.example", "actions": [], "total_count": 0}
+    assert body == {
+        "domain": "empty.example",
+        "actions": [],
+        "total_count": 0,
+        "verified": False,
+    }
 
 
 async def test_discovery_ignores_any_key_sent(client: httpx.AsyncClient) -> None:

@@ -23,6 +23,7 @@ async def test_details_count_all_and_active_actions(client: httpx.AsyncClient) -
         "created_at": site["created_at"],
         "total_actions": 3,
         "active_actions": 2,
+        "verified": False,
     }
 
 

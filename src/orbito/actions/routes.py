@@ -110,7 +110,8 @@ async def discover_actions(request: Request) -> Response:
     if active is None:
         raise InvalidSchema.single("is_active", "must be true or false")
     app = parts(request)
-    body = await service.discover_actions(app.db, app.caches, normalised, active)
+    require_verified = app.settings.discovery_require_verified
+    body = await service.discover_actions(app.db, app.caches, normalised, active, require_verified)
     return Response(body, media_type="application/json")
 
 

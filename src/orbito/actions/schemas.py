@@ -255,6 +255,7 @@ class Discovery(BaseModel):
     domain: str
     actions: list[DiscoveredAction]
     total_count: int
+    verified: bool = Field(description="Whether the domain's owner has proved holding it.")
 
 
 class StatusChanged(BaseModel):

@@ -14,7 +14,7 @@ from orbito.db.engine import Database
 from orbito.errors import ActionLimitExceeded, ActionNotFound, DomainNotFound
 from orbito.timefmt import iso_utc, utc_now
 from orbito.websites import repository as websites
-from orbito.websites.repository import KeyHolder
+from orbito.websites.repository import KeyHolder, Listed
 
 log = logging.getLogger("orbito.actions")
 
@@ -82,24 +82,31 @@ def _upsert(
     return True
 
 
-def _listing(connection: Connection, domain: str, website_id: str | None, is_active: bool):  # type: ignore[no-untyped-def]
-    if website_id is None:
-        website_id = websites.website_id_for_domain(connection, domain)
-    if website_id is None:
+def _listing(connection: Connection, domain: str, website: Listed | None, is_active: bool):  # type: ignore[no-untyped-def]
+    if website is None:
+        website = websites.listed_website(connection, domain)
+    if website is None:
         return None, []
-    return website_id, repository.list_actions(connection, website_id, is_active)
+    return website, repository.list_actions(connection, website.website_id, is_active)
 
 
-async def discover_actions(db: Database, caches: Caches, domain: str, is_active: bool) -> bytes:
-    """The discovery answer for a domain, as the JSON bytes sent to the client."""
-    website_id = caches.domains.get(domain)
-    if website_id is not None:
-        cached = caches.discovery.get((website_id, is_active))
+async def discover_actions(
+    db: Database, caches: Caches, domain: str, is_active: bool, require_verified: bool
+) -> bytes:
+    """The discovery answer for a domain, as the JSON bytes sent to the client.
+
+    With `require_verified`, a domain whose owner has not proved it is answered as unknown.
+    """
+    website = caches.domains.get(domain)
+    if website is not None:
+        if require_verified and not website.verified:
+            raise DomainNotFound(details={"domain": domain})
+        cached = caches.discovery.get((website.website_id, is_active))
         if cached is not None:
             return cached
 
-    website_id, rows = await db.read(_listing, domain, website_id, is_active)
-    if website_id is None:
+    website, rows = await db.read(_listing, domain, website, is_active)
+    if website is None or (require_verified and not website.verified):
         raise DomainNotFound(details={"domain": domain})
     listed = [
         {
@@ -116,9 +123,15 @@ async def discover_actions(db: Database, caches: Caches, domain: str, is_active:
         }
         for row in rows
     ]
-    body = orjson.dumps({"domain": domain, "actions": listed, "total_count": len(listed)})
-    caches.domains.put(domain, website_id)
-    caches.discovery.put((website_id, is_active), body)
+    answer = {
+        "domain": domain,
+        "actions": listed,
+        "total_count": len(listed),
+        "verified": website.verified,
+    }
+    body = orjson.dumps(answer)
+    caches.domains.put(domain, website)
+    caches.discovery.put((website.website_id, is_active), body)
     return body
 
 

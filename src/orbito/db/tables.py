@@ -19,7 +19,7 @@ metadata = MetaData()
 
 # The migration that brings a database to this schema; readiness compares the database's
 # own record with it. A test checks it against the newest migration shipped.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 websites = Table(
     "websites",
@@ -29,6 +29,14 @@ websites = Table(
     Column("website_name", String(200), nullable=False),
     Column("owner_email", String(254), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # Published by the owner on the domain, over HTTP or in DNS, to prove they hold it.
+    Column("verification_token", String(64), nullable=False),
+    Column("verified_at", UTCDateTime, nullable=True),
+    Column("verified_by", String(8), nullable=True),
+    Column("verification_checked_at", UTCDateTime, nullable=True),
+    Column("verification_results", JSONDocument, nullable=True),
+    # Set by an operator: the website's key and discovery stop answering, nothing is deleted.
+    Column("disabled_at", UTCDateTime, nullable=True),
 )
 
 # Keys live apart from websites so that a website can hold more than one while a key is rotated.

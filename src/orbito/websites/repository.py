@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -17,6 +18,8 @@ class KeyHolder:
 
     website_id: str
     key_digest: str
+    # When the key stops working (Unix seconds), if it is being rotated out.
+    expires_at: float | None = None
 
 
 def insert_website(
@@ -27,6 +30,7 @@ def insert_website(
     website_name: str,
     owner_email: str,
     key_digest: str,
+    verification_token: str,
     now: datetime,
 ) -> None:
     try:
@@ -37,6 +41,7 @@ def insert_website(
                 website_name=website_name,
                 owner_email=owner_email,
                 created_at=now,
+                verification_token=verification_token,
             )
         )
     except IntegrityError:
@@ -46,33 +51,153 @@ def insert_website(
     )
 
 
-# Built once: every keyed request whose key is not cached runs it.
-_KEY_HOLDER = select(api_keys.c.website_id).where(
-    api_keys.c.key_digest == bindparam("digest"),
-    or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > bindparam("now")),
+def _usable(now: Any) -> Any:
+    return or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > now)
+
+
+# Built once: every keyed request whose key is not cached runs it. A disabled website's keys
+# are refused like unknown ones.
+_KEY_HOLDER = (
+    select(api_keys.c.website_id, api_keys.c.expires_at)
+    .join(websites, websites.c.id == api_keys.c.website_id)
+    .where(
+        api_keys.c.key_digest == bindparam("digest"),
+        _usable(bindparam("now")),
+        websites.c.disabled_at.is_(None),
+    )
 )
 
 
 def key_holder(connection: Connection, key_digest: str, now: datetime) -> KeyHolder | None:
     parameters = {"digest": key_digest, "now": now}
-    website_id = connection.execute(_KEY_HOLDER, parameters).scalar_one_or_none()
-    return None if website_id is None else KeyHolder(website_id, key_digest)
+    row = connection.execute(_KEY_HOLDER, parameters).one_or_none()
+    if row is None:
+        return None
+    expires_at = None if row.expires_at is None else row.expires_at.timestamp()
+    return KeyHolder(row.website_id, key_digest, expires_at)
+
+
+def rotate_keys(
+    connection: Connection, website_id: str, new_digest: str, retire_at: datetime, now: datetime
+) -> None:
+    """Add a key, and have the website's other keys stop working at `retire_at` at the latest."""
+    connection.execute(
+        update(api_keys)
+        .where(
+            api_keys.c.website_id == website_id,
+            or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > retire_at),
+        )
+        .values(expires_at=retire_at)
+    )
+    connection.execute(
+        insert(api_keys).values(key_digest=new_digest, website_id=website_id, created_at=now)
+    )
 
 
 def website_with_counts(connection: Connection, website_id: str) -> dict | None:
-    of_website = actions.c.website_id == websites.c.id
-    total = select(func.count()).where(of_website).scalar_subquery()
-    active = select(func.count()).where(of_website, actions.c.is_active).scalar_subquery()
-    query = select(websites, total.label("total_actions"), active.label("active_actions")).where(
-        websites.c.id == website_id
-    )
-    row = (connection.execute(query)).mappings().one_or_none()
+    query = _with_counts(select(websites)).where(websites.c.id == website_id)
+    row = connection.execute(query).mappings().one_or_none()
     return None if row is None else dict(row)
 
 
-# Built once: discovery runs it whenever a domain's answer is not cached.
-_WEBSITE_FOR_DOMAIN = select(websites.c.id).where(websites.c.domain == bindparam("domain"))
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A website as discovery sees it."""
+
+    website_id: str
+    verified: bool
 
 
-def website_id_for_domain(connection: Connection, domain: str) -> str | None:
-    return connection.execute(_WEBSITE_FOR_DOMAIN, {"domain": domain}).scalar_one_or_none()
+# Built once: discovery runs it whenever a domain's answer is not cached. A disabled website is
+# not found.
+_WEBSITE_FOR_DOMAIN = select(websites.c.id, websites.c.verified_at).where(
+    websites.c.domain == bindparam("domain"), websites.c.disabled_at.is_(None)
+)
+
+
+def listed_website(connection: Connection, domain: str) -> Listed | None:
+    row = connection.execute(_WEBSITE_FOR_DOMAIN, {"domain": domain}).one_or_none()
+    return None if row is None else Listed(row.id, row.verified_at is not None)
+
+
+def verification(connection: Connection, website_id: str) -> Any:
+    """The website's domain, token and verification record; None if there is no such website."""
+    query = select(
+        websites.c.id,
+        websites.c.domain,
+        websites.c.verification_token,
+        websites.c.verified_at,
+        websites.c.verified_by,
+        websites.c.verification_checked_at,
+        websites.c.verification_results,
+    ).where(websites.c.id == website_id)
+    return connection.execute(query).one_or_none()
+
+
+def record_verification(
+    connection: Connection,
+    website_id: str,
+    results: list[dict],
+    verified_by: str | None,
+    now: datetime,
+) -> None:
+    """Store a check's results; a method that found the token verifies a website not yet verified.
+
+    A failed check later leaves an earlier verification standing: it proved ownership then.
+    """
+    connection.execute(
+        update(websites)
+        .where(websites.c.id == website_id)
+        .values(verification_checked_at=now, verification_results=results)
+    )
+    if verified_by is not None:
+        connection.execute(
+            update(websites)
+            .where(websites.c.id == website_id, websites.c.verified_at.is_(None))
+            .values(verified_at=now, verified_by=verified_by)
+        )
+
+
+# What operators see of websites.
+
+
+def all_websites(connection: Connection) -> list[dict]:
+    query = _with_counts(select(websites)).order_by(websites.c.domain)
+    return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def find_website(connection: Connection, domain_or_id: str) -> dict | None:
+    """A website by its domain or its id, with its action and key counts."""
+    match = or_(websites.c.domain == domain_or_id, websites.c.id == domain_or_id.lower())
+    row = connection.execute(_with_counts(select(websites)).where(match)).mappings().first()
+    return None if row is None else dict(row)
+
+
+def key_counts(connection: Connection, website_id: str, now: datetime) -> dict[str, int]:
+    usable = _usable(now)
+    counted = select(
+        func.count().filter(usable & api_keys.c.expires_at.is_(None)),
+        func.count().filter(usable & api_keys.c.expires_at.is_not(None)),
+    ).where(api_keys.c.website_id == website_id)
+    permanent, expiring = connection.execute(counted).one()
+    return {"keys": int(permanent), "keys_expiring": int(expiring)}
+
+
+def set_disabled(connection: Connection, website_id: str, disabled_at: datetime | None) -> None:
+    connection.execute(
+        update(websites).where(websites.c.id == website_id).values(disabled_at=disabled_at)
+    )
+
+
+def delete_website(connection: Connection, website_id: str) -> None:
+    # Explicitly, rather than by cascade alone: SQLite enforces foreign keys only when asked.
+    connection.execute(delete(actions).where(actions.c.website_id == website_id))
+    connection.execute(delete(api_keys).where(api_keys.c.website_id == website_id))
+    connection.execute(delete(websites).where(websites.c.id == website_id))
+
+
+def _with_counts(query: Any) -> Any:
+    of_website = actions.c.website_id == websites.c.id
+    total = select(func.count()).where(of_website).scalar_subquery()
+    active = select(func.count()).where(of_website, actions.c.is_active).scalar_subquery()
+    return query.add_columns(total.label("total_actions"), active.label("active_actions"))

@@ -1,5 +1,7 @@
 """The website routes: registration, and details for the key's own website."""
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Request
 
 from orbito.context import KEYED_OPERATION, authorize, limit_client, parts
@@ -9,8 +11,18 @@ from orbito.openapi import errors, request_body
 from orbito.ratelimit import KEYED, WEBSITE_REGISTER
 from orbito.responses import JSONResponse
 from orbito.validation import validate
+from orbito.verification import service as verification
+from orbito.verification.checks import METHODS
 from orbito.websites import service
-from orbito.websites.schemas import RegisteredWebsite, WebsiteDetails, WebsiteRegistration
+from orbito.websites.schemas import (
+    KeyRotation,
+    RegisteredWebsite,
+    RotatedKey,
+    Verification,
+    VerificationCheck,
+    WebsiteDetails,
+    WebsiteRegistration,
+)
 
 router = APIRouter(prefix="/api/v1/websites", tags=["websites"])
 
@@ -39,3 +51,50 @@ async def register_website(request: Request) -> JSONResponse:
 async def website_details(website_id: str, request: Request) -> JSONResponse:
     holder = await authorize(request, KEYED)
     return JSONResponse(await service.website_details(parts(request).db, holder, website_id))
+
+
+@router.post(
+    "/{website_id}/keys/rotate",
+    status_code=201,
+    summary="Replace the key; the old one keeps working for a grace period",
+    responses={201: {"model": RotatedKey}, **errors(400, 401, WebsiteNotFound, 413, 429)},
+    openapi_extra={**request_body(KeyRotation, required=False), **KEYED_OPERATION},
+)
+async def rotate_key(website_id: str, request: Request) -> JSONResponse:
+    holder = await authorize(request, KEYED)
+    rotation = validate(KeyRotation, await read_json_object(request, optional=True))
+    app = parts(request)
+    grace = timedelta(seconds=rotation.grace_period_seconds)
+    answer = await service.rotate_key(app.db, app.caches, holder, website_id, grace)
+    return JSONResponse(answer, status_code=201)
+
+
+@router.get(
+    "/{website_id}/verification",
+    summary="How to prove the domain is yours, and whether it is proved",
+    responses={200: {"model": Verification}, **errors(401, WebsiteNotFound, 429)},
+    openapi_extra=KEYED_OPERATION,
+)
+async def verification_state(website_id: str, request: Request) -> JSONResponse:
+    holder = await authorize(request, KEYED)
+    app = parts(request)
+    return JSONResponse(
+        await verification.verification_state(app.db, app.settings, holder, website_id)
+    )
+
+
+@router.post(
+    "/{website_id}/verification",
+    summary="Check the domain now, by the HTTP file, the DNS record, or both",
+    responses={200: {"model": Verification}, **errors(400, 401, WebsiteNotFound, 413, 429)},
+    openapi_extra={**request_body(VerificationCheck, required=False), **KEYED_OPERATION},
+)
+async def check_verification(website_id: str, request: Request) -> JSONResponse:
+    holder = await authorize(request, KEYED)
+    check = validate(VerificationCheck, await read_json_object(request, optional=True))
+    methods = METHODS if check.method is None else (check.method,)
+    app = parts(request)
+    answer = await verification.check_now(
+        app.db, app.caches, app.settings, holder, website_id, methods
+    )
+    return JSONResponse(answer)

@@ -1,10 +1,15 @@
 """What website registration accepts and what the website routes answer."""
 
+from typing import Literal
+
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from orbito.text import check_line
 from orbito.websites.domains import InvalidDomain, normalise_domain
+
+DEFAULT_GRACE_SECONDS = 24 * 60 * 60
+MAX_GRACE_SECONDS = 7 * 24 * 60 * 60
 
 
 class WebsiteRegistration(BaseModel):
@@ -69,3 +74,74 @@ class WebsiteDetails(BaseModel):
     created_at: str
     total_actions: int
     active_actions: int
+    verified: bool = Field(description="Whether the domain's owner has proved holding it.")
+
+
+class KeyRotation(BaseModel):
+    model_config = ConfigDict(
+        strict=True,
+        extra="ignore",
+        json_schema_extra={"examples": [{"grace_period_seconds": 86400}]},
+    )
+
+    grace_period_seconds: int = Field(
+        default=DEFAULT_GRACE_SECONDS,
+        ge=0,
+        le=MAX_GRACE_SECONDS,
+        description="How long the website's other keys keep working; 0 revokes them at once.",
+    )
+
+
+class RotatedKey(BaseModel):
+    website_id: str
+    api_key: str = Field(description="Shown only in this answer; store it now.")
+    created_at: str
+    previous_keys_expire_at: str
+
+
+class VerificationCheck(BaseModel):
+    model_config = ConfigDict(
+        strict=True, extra="ignore", json_schema_extra={"examples": [{"method": "dns"}, {}]}
+    )
+
+    method: Literal["http", "dns"] | None = Field(
+        default=None, description="One method to check; both when left out."
+    )
+
+
+class HttpInstructions(BaseModel):
+    url: str
+    content: str
+
+
+class DnsInstructions(BaseModel):
+    name: str
+    type: Literal["TXT"]
+    value: str
+
+
+class VerificationMethods(BaseModel):
+    http: HttpInstructions
+    dns: DnsInstructions
+
+
+class CheckResult(BaseModel):
+    method: Literal["http", "dns"]
+    verified: bool
+    reason: str
+
+
+class LastCheck(BaseModel):
+    checked_at: str
+    results: list[CheckResult]
+
+
+class Verification(BaseModel):
+    website_id: str
+    domain: str
+    verified: bool
+    verified_at: str | None
+    verified_by: Literal["http", "dns"] | None
+    token: str = Field(description="What the owner publishes; it is not a secret.")
+    methods: VerificationMethods
+    last_check: LastCheck | None

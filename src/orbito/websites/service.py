@@ -1,7 +1,9 @@
 """Registering websites, looking them up, and telling which website an API key belongs to."""
 
 import logging
+import time
 import uuid
+from datetime import timedelta
 from functools import partial
 
 from orbito.cache import Caches
@@ -9,7 +11,7 @@ from orbito.db.engine import Database
 from orbito.errors import InvalidApiKey, WebsiteNotFound
 from orbito.timefmt import iso_utc, utc_now
 from orbito.websites import repository
-from orbito.websites.keys import key_digest, new_api_key
+from orbito.websites.keys import key_digest, new_api_key, new_verification_token
 from orbito.websites.repository import KeyHolder
 from orbito.websites.schemas import WebsiteRegistration
 
@@ -29,6 +31,7 @@ async def register_website(db: Database, caches: Caches, registration: WebsiteRe
             website_name=registration.website_name,
             owner_email=registration.owner_email,
             key_digest=key_digest(api_key),
+            verification_token=new_verification_token(),
             now=now,
         )
     )
@@ -48,6 +51,9 @@ async def authenticate(db: Database, caches: Caches, api_key: str | None) -> Key
         raise InvalidApiKey("The X-API-Key header is missing")
     digest = key_digest(api_key)
     holder = caches.keys.get(digest)
+    # A key being rotated out stops at its time, whatever the cache says.
+    if holder is not None and holder.expires_at is not None and holder.expires_at <= time.time():
+        holder = None
     if holder is None:
         holder = await db.read(repository.key_holder, digest, utc_now())
         if holder is None:
@@ -56,13 +62,23 @@ async def authenticate(db: Database, caches: Caches, api_key: str | None) -> Key
     return holder
 
 
-async def website_details(db: Database, holder: KeyHolder, website_id: str) -> dict:
-    # A foreign website is answered exactly like a missing one, so a key learns nothing of others.
+def own_website(holder: KeyHolder, website_id: str) -> str:
+    """The key's website id, if `website_id` names it; a foreign website is answered exactly
+    like a missing one, so that a key learns nothing of others."""
     if website_id.lower() != holder.website_id:
         raise WebsiteNotFound(details={"website_id": website_id})
-    row = await db.read(repository.website_with_counts, holder.website_id)
+    return holder.website_id
+
+
+async def website_details(db: Database, holder: KeyHolder, website_id: str) -> dict:
+    row = await db.read(repository.website_with_counts, own_website(holder, website_id))
     if row is None:
         raise WebsiteNotFound(details={"website_id": website_id})
+    return describe(row)
+
+
+def describe(row: dict) -> dict:
+    """A website as its details route shows it."""
     return {
         "website_id": row["id"],
         "domain": row["domain"],
@@ -71,4 +87,26 @@ async def website_details(db: Database, holder: KeyHolder, website_id: str) -> d
         "created_at": iso_utc(row["created_at"]),
         "total_actions": int(row["total_actions"]),
         "active_actions": int(row["active_actions"]),
+        "verified": row["verified_at"] is not None,
+    }
+
+
+async def rotate_key(
+    db: Database, caches: Caches, holder: KeyHolder, website_id: str, grace: timedelta
+) -> dict:
+    """A new key for the website; its other keys keep working for `grace`, then stop."""
+    own_website(holder, website_id)
+    api_key = new_api_key()
+    now = utc_now()
+    retire_at = now + grace
+    await db.write(repository.rotate_keys, holder.website_id, key_digest(api_key), retire_at, now)
+    # This process drops the old keys' entries at once; others do so within the cache's life.
+    caches.keys.clear()
+    extra = {"website_id": holder.website_id, "grace_seconds": int(grace.total_seconds())}
+    log.info("key.rotated", extra=extra)
+    return {
+        "website_id": holder.website_id,
+        "api_key": api_key,
+        "created_at": iso_utc(now),
+        "previous_keys_expire_at": iso_utc(retire_at),
     }

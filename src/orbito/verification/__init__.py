@@ -1,0 +1,1 @@
+"""Proving that a website's owner holds its domain: a file over HTTP, or a DNS TXT record."""
