@@ -1,4 +1,4 @@
-"""The `orbito` command: serve the API, migrate the database, print the version."""
+"""The `orbito` command: serve the API, migrate the database, operators' commands."""
 
 import argparse
 import logging
@@ -7,7 +7,7 @@ import sys
 
 from pydantic import ValidationError
 
-from orbito import __version__
+from orbito import __version__, operations
 from orbito.logs import configure_logging
 from orbito.settings import Settings
 
@@ -40,6 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database commands")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply every migration not yet applied")
+    operations.add_commands(commands, _bounded)
     return parser
 
 
@@ -89,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(settings)
     if arguments.command == "serve":
         return _serve(arguments, settings)
+    if arguments.command != "db":
+        return operations.run(arguments, settings)
     if (failed := _migrate(settings)) is not None:
         return failed
     print("database is up to date")
