@@ -41,6 +41,11 @@ async def details_of(client: httpx.AsyncClient, site: dict[str, Any]) -> httpx.R
     return await client.get(f"/websites/{site['website_id']}", headers=keyed(site["api_key"]))
 
 
+async def usage_of(client: httpx.AsyncClient, site: dict[str, Any]) -> dict[str, Any]:
+    path = f"/websites/{site['website_id']}/usage"
+    return (await client.get(path, headers=keyed(site["api_key"]))).json()
+
+
 async def listed(client: httpx.AsyncClient, domain: str) -> dict[str, dict[str, Any]]:
     """Every action of the domain, active and inactive, by action_id."""
     actions = {}
@@ -69,10 +74,14 @@ async def test_simultaneous_usage_reports_each_get_a_distinct_count_across_two_p
             *(client.post("/actions/buy/usage", headers=key) for _ in range(200))
         )
         actions = await listed(client, "usage.example.com")
+        path = f"/websites/{site['website_id']}/usage"
+        series = (await client.get(path, params={"days": 2}, headers=key)).json()
 
     assert Counter(report.status_code for report in reports) == {200: 200}
     assert sorted(report.json()["usage_count"] for report in reports) == list(range(1, 201))
     assert actions["buy"]["usage_count"] == 200
+    # Reports sent around midnight (UTC) may fall on either day; together they are all there.
+    assert sum(series["total"]) == 200
     assert len(server.worker_pids()) == 2
     assert_no_server_fault(server)
 
@@ -225,6 +234,7 @@ async def test_a_mix_of_concurrent_writers_never_fails_and_loses_no_usage(
 
         stored = {site["domain"]: await listed(client, site["domain"]) for site in sites}
         details = {site["domain"]: (await details_of(client, site)).json() for site in sites}
+        series = {site["domain"]: await usage_of(client, site) for site in sites}
         fresh_domains = [domain for (kind, domain, _), _ in results if kind == "website"]
         fresh_discovery = [
             await client.get("/actions", params={"domain": domain}) for domain in fresh_domains
@@ -248,11 +258,13 @@ async def test_a_mix_of_concurrent_writers_never_fails_and_loses_no_usage(
     for site in sites:
         domain, actions = site["domain"], stored[site["domain"]]
         assert set(actions) == set(COUNTED + NEW)
+        by_day = {action["action_id"]: action["total"] for action in series[domain]["actions"]}
         for action_id in COUNTED:
             counts = reported[domain, action_id]
             assert len(counts) == REPORTS_PER_ACTION
             assert sorted(counts) == list(range(1, REPORTS_PER_ACTION + 1))
             assert actions[action_id]["usage_count"] == len(counts)
+            assert by_day[action_id] == len(counts)
             assert actions[action_id]["is_active"] is SWITCHED_TO[action_id]
             assert actions[action_id]["intent"] == "updated"
         for action_id in NEW:

@@ -2,15 +2,16 @@
 
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, cast
 
 import orjson
 from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
-from orbito.db.tables import actions, websites
+from orbito.db.tables import actions, usage_days, websites
 
 DISCOVERY_COLUMNS = (
     actions.c.action_id,
@@ -134,27 +135,68 @@ _RECORD_USAGE = (
     update(actions)
     .where(_ONE_ACTION)
     .values(usage_count=actions.c.usage_count + 1, last_used=bindparam("now"))
-    .returning(actions.c.usage_count)
+    .returning(actions.c.id, actions.c.usage_count)
+)
+_COUNT_DAY = (
+    pg_insert(usage_days)
+    .values(action_pk=bindparam("pk"), day=bindparam("day"), count=1)
+    .on_conflict_do_update(
+        index_elements=[usage_days.c.action_pk, usage_days.c.day],
+        set_={"count": usage_days.c.count + 1},
+    )
 )
 
 
-# The same statement as the SQLite driver takes it (see `_sqlite_driver`).
+# The same statements as the SQLite driver takes them (see `_sqlite_driver`).
 _RECORD_USAGE_SQLITE = (
     "UPDATE actions SET usage_count = usage_count + 1, last_used = ?"
-    " WHERE website_id = ? AND action_id = ? RETURNING usage_count"
+    " WHERE website_id = ? AND action_id = ? RETURNING id, usage_count"
+)
+_COUNT_DAY_SQLITE = (
+    "INSERT INTO usage_days (action_pk, day, count) VALUES (?, ?, 1)"
+    " ON CONFLICT (action_pk, day) DO UPDATE SET count = count + 1"
 )
 
 
 def record_usage(
     connection: Connection, website_id: str, action_id: str, now: datetime
 ) -> int | None:
-    """Add one use in a single statement, so that concurrent reports never share a count."""
+    """Add one use, to the action's count and to its day's, in single statements, so that
+    concurrent reports never share a count."""
+    day = now.astimezone(UTC).date()
     if connection.dialect.name == "sqlite":
+        driver = _sqlite_driver(connection)
         values = (_sqlite_time(now), website_id, action_id)
-        row = _sqlite_driver(connection).execute(_RECORD_USAGE_SQLITE, values).fetchone()
-        return None if row is None else row[0]
-    parameters = _of(website_id, action_id, now=now)
-    return connection.execute(_RECORD_USAGE, parameters).scalar_one_or_none()
+        row = driver.execute(_RECORD_USAGE_SQLITE, values).fetchone()
+        if row is None:
+            return None
+        driver.execute(_COUNT_DAY_SQLITE, (row[0], day.isoformat()))
+        return row[1]
+    found = connection.execute(_RECORD_USAGE, _of(website_id, action_id, now=now)).one_or_none()
+    if found is None:
+        return None
+    connection.execute(_COUNT_DAY, {"pk": found.id, "day": day})
+    return found.usage_count
+
+
+def daily_usage(connection: Connection, website_id: str, first_day: date) -> list[Any]:
+    """Every action of the website with its counts per day from `first_day`, one row per day
+    used; an action never used in the span comes once, with no day."""
+    counted = usage_days.join(
+        actions, (usage_days.c.action_pk == actions.c.id) & (usage_days.c.day >= first_day)
+    )
+    days = (
+        select(usage_days.c.action_pk, usage_days.c.day, usage_days.c.count)
+        .select_from(counted)
+        .where(actions.c.website_id == website_id)
+        .subquery()
+    )
+    query = (
+        select(actions.c.action_id, actions.c.intent, actions.c.is_active, days.c.day, days.c.count)
+        .select_from(actions.outerjoin(days, days.c.action_pk == actions.c.id))
+        .where(actions.c.website_id == website_id)
+    )
+    return list(connection.execute(query).all())
 
 
 _DELETE_ACTION = delete(actions).where(_ONE_ACTION)

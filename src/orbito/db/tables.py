@@ -4,6 +4,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Integer,
     MetaData,
@@ -19,7 +20,7 @@ metadata = MetaData()
 
 # The migration that brings a database to this schema; readiness compares the database's
 # own record with it. A test checks it against the newest migration shipped.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 websites = Table(
     "websites",
@@ -76,4 +77,19 @@ actions = Table(
     Column("registered_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("website_id", "action_id", name="uq_actions_website_action"),
+)
+
+# Each use of an action also counts in its day (UTC), in the same transaction, so that a
+# website's daily series adds up to its actions' usage counts from the day buckets began.
+usage_days = Table(
+    "usage_days",
+    metadata,
+    Column(
+        "action_pk",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("actions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("day", Date, primary_key=True),
+    Column("count", BigInteger, nullable=False),
 )

@@ -4,8 +4,9 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 
+from orbito.actions import series
 from orbito.context import KEYED_OPERATION, authorize, limit_client, parts
-from orbito.errors import DomainAlreadyExists, WebsiteNotFound
+from orbito.errors import DomainAlreadyExists, InvalidSchema, WebsiteNotFound
 from orbito.jsonbody import read_json_object
 from orbito.openapi import errors, request_body
 from orbito.ratelimit import KEYED, WEBSITE_REGISTER
@@ -18,6 +19,7 @@ from orbito.websites.schemas import (
     KeyRotation,
     RegisteredWebsite,
     RotatedKey,
+    UsageSeries,
     Verification,
     VerificationCheck,
     WebsiteDetails,
@@ -40,6 +42,18 @@ async def register_website(request: Request) -> JSONResponse:
     app = parts(request)
     answer = await service.register_website(app.db, app.caches, registration)
     return JSONResponse(answer, status_code=201)
+
+
+@router.get(
+    "/me",
+    summary="Details of the key's own website, found by the key alone",
+    responses={200: {"model": WebsiteDetails}, **errors(401, 429)},
+    openapi_extra=KEYED_OPERATION,
+)
+async def own_website_details(request: Request) -> JSONResponse:
+    holder = await authorize(request, KEYED)
+    app = parts(request)
+    return JSONResponse(await service.website_details(app.db, holder, holder.website_id))
 
 
 @router.get(
@@ -98,3 +112,36 @@ async def check_verification(website_id: str, request: Request) -> JSONResponse:
         app.db, app.caches, app.settings, holder, website_id, methods
     )
     return JSONResponse(answer)
+
+
+USAGE_DAYS_PARAMETER = {
+    "name": "days",
+    "in": "query",
+    "required": False,
+    "description": f"How many days up to today (UTC), {series.MAX_DAYS} at most",
+    "schema": {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": series.MAX_DAYS,
+        "default": series.DEFAULT_DAYS,
+    },
+}
+
+
+@router.get(
+    "/{website_id}/usage",
+    summary="Daily usage of the website's actions, per action and in total",
+    responses={200: {"model": UsageSeries}, **errors(400, 401, WebsiteNotFound, 429)},
+    openapi_extra={"parameters": [USAGE_DAYS_PARAMETER], **KEYED_OPERATION},
+)
+async def usage_series(website_id: str, request: Request) -> JSONResponse:
+    holder = await authorize(request, KEYED)
+    given = request.query_params.get("days")
+    days = series.DEFAULT_DAYS if given is None else _whole_number(given)
+    if days is None or not 1 <= days <= series.MAX_DAYS:
+        raise InvalidSchema.single("days", f"must be a whole number from 1 to {series.MAX_DAYS}")
+    return JSONResponse(await series.usage_series(parts(request).db, holder, website_id, days))
+
+
+def _whole_number(text: str) -> int | None:
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else None

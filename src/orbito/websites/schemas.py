@@ -145,3 +145,19 @@ class Verification(BaseModel):
     token: str = Field(description="What the owner publishes; it is not a secret.")
     methods: VerificationMethods
     last_check: LastCheck | None
+
+
+class ActionUsage(BaseModel):
+    action_id: str
+    intent: str
+    is_active: bool
+    counts: list[int] = Field(description="Uses per day, in the order of `dates`.")
+    total: int
+
+
+class UsageSeries(BaseModel):
+    website_id: str
+    days: int
+    dates: list[str] = Field(description="Each day (UTC) as YYYY-MM-DD, oldest first.")
+    total: list[int] = Field(description="Uses per day of all the website's actions.")
+    actions: list[ActionUsage]
