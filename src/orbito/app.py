@@ -12,6 +12,7 @@ from orbito import __version__
 from orbito.actions.routes import router as actions_router
 from orbito.cache import Caches
 from orbito.context import Parts
+from orbito.dashboard import router as dashboard_router
 from orbito.db.engine import open_database
 from orbito.errors import OrbitoError, RouteNotFound
 from orbito.health import router as health_router
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     # The routes are added as they are rather than through include_router's wrappers; the
     # gateway calls their endpoints itself (see orbito.http.dispatch).
-    for router in (actions_router, websites_router, health_router):
+    for router in (actions_router, websites_router, health_router, dashboard_router):
         app.router.routes.extend(router.routes)
     _install_error_handlers(app)
     install_openapi(app)
