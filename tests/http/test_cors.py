@@ -105,11 +105,11 @@ async def test_no_cors_headers_without_an_origin(client: httpx.AsyncClient) -> N
     [
         ("/actions", "GET, OPTIONS"),
         ("/actions/", "GET, OPTIONS"),
-        ("/actions/register", "OPTIONS, POST"),
+        ("/actions/register", "DELETE, OPTIONS, POST"),
         ("/actions/x", "DELETE, OPTIONS"),
         ("/actions/x/status", "OPTIONS, PATCH"),
         ("/actions/x/usage", "OPTIONS, POST"),
-        ("/websites/register", "OPTIONS, POST"),
+        ("/websites/register", "GET, OPTIONS, POST"),
         ("/websites/abc", "GET, OPTIONS"),
         ("/no/such/path", "OPTIONS"),
     ],

@@ -18,10 +18,8 @@ async def test_an_unknown_route_is_404_not_found(client: httpx.AsyncClient) -> N
     [
         ("PUT", "/actions", "GET, OPTIONS"),
         ("POST", "/actions", "GET, OPTIONS"),
-        ("GET", "/actions/register", "OPTIONS, POST"),
-        ("DELETE", "/actions/register", "OPTIONS, POST"),
-        ("GET", "/websites/register", "OPTIONS, POST"),
-        ("PUT", "/websites/register", "OPTIONS, POST"),
+        ("GET", "/actions/register", "DELETE, OPTIONS, POST"),
+        ("PUT", "/websites/register", "GET, OPTIONS, POST"),
         ("GET", "/actions/x/usage", "OPTIONS, POST"),
         ("PUT", "/actions/x/status", "OPTIONS, PATCH"),
         ("DELETE", "/websites/abc", "GET, OPTIONS"),
@@ -35,6 +33,34 @@ async def test_a_wrong_method_is_405_with_allow(
     assert response.status_code == 405, response.text
     assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
     assert response.headers["allow"] == allowed
+
+
+@pytest.mark.parametrize("action_id", ["register", "tools"])
+async def test_an_action_named_like_a_route_is_still_reached_by_its_own_methods(
+    client: httpx.AsyncClient, action_id: str
+) -> None:
+    site = await register_website(client, "shop.example")
+    await register_action(client, site["api_key"], action_id)
+    key = {"X-API-Key": site["api_key"]}
+
+    switched = await client.patch(
+        f"/actions/{action_id}/status", json={"is_active": True}, headers=key
+    )
+    deleted = await client.delete(f"/actions/{action_id}", headers=key)
+    listed = await client.get("/actions", params={"domain": "shop.example"})
+
+    assert (switched.status_code, deleted.status_code) == (200, 200)
+    assert deleted.json()["action_id"] == action_id
+    assert listed.json()["actions"] == []
+
+
+async def test_details_of_a_website_named_register_are_not_found(
+    client: httpx.AsyncClient,
+) -> None:
+    site = await register_website(client, "shop.example")
+    response = await client.get("/websites/register", headers={"X-API-Key": site["api_key"]})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "WEBSITE_NOT_FOUND"
 
 
 async def test_a_trailing_slash_is_answered_like_the_path_without(

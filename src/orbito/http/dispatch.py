@@ -27,8 +27,9 @@ Entry = tuple[Endpoint, bool]
 class RouteTable:
     """The API's routes by path: literal paths by lookup, then parameter paths in order.
 
-    A literal path wins over a parameter path that would match it too, so that a GET on
-    `/websites/register` is a wrong method rather than details of a website named "register".
+    A literal path wins over a parameter path that would match it too, for the methods it
+    takes only: `POST /actions/register` registers, while `DELETE /actions/register` deletes the
+    action whose id is "register", as it would any other id.
     """
 
     def __init__(self, routes: Iterable[BaseRoute]) -> None:
@@ -59,10 +60,9 @@ class RouteTable:
             entry = by_method.get(method)
             if entry is not None:
                 return entry[0], entry[1], {}
-        else:
-            for regex, methods, (endpoint, takes_request) in self._patterned:
-                if method in methods and (match := regex.match(path)):
-                    return endpoint, takes_request, match.groupdict()
+        for regex, methods, (endpoint, takes_request) in self._patterned:
+            if method in methods and (match := regex.match(path)):
+                return endpoint, takes_request, match.groupdict()
         if self._api_methods(path):
             raise method_not_allowed(self.allowed(path))
         return None
@@ -78,10 +78,7 @@ class RouteTable:
         return sorted({*methods, "OPTIONS"})
 
     def _api_methods(self, path: str) -> set[str]:
-        by_method = self._literal.get(path)
-        if by_method is not None:
-            return set(by_method)
-        return {
+        return set(self._literal.get(path, ())) | {
             method
             for regex, methods, _ in self._patterned
             if regex.match(path)
