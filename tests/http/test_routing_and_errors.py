@@ -18,8 +18,8 @@ async def test_an_unknown_route_is_404_not_found(client: httpx.AsyncClient) -> N
     [
         ("PUT", "/actions", "GET, OPTIONS"),
         ("POST", "/actions", "GET, OPTIONS"),
-        ("GET", "/actions/register", "DELETE, OPTIONS, POST"),
-        ("PUT", "/websites/register", "GET, OPTIONS, POST"),
+        ("GET", "/actions/register", "OPTIONS, POST"),
+        ("PUT", "/websites/register", "OPTIONS, POST"),
         ("GET", "/actions/x/usage", "OPTIONS, POST"),
         ("PUT", "/actions/x/status", "OPTIONS, PATCH"),
         ("DELETE", "/websites/abc", "GET, OPTIONS"),

@@ -68,14 +68,25 @@ class RouteTable:
         return None
 
     def allowed(self, path: str) -> list[str]:
-        """Every method some route takes on `path`, with OPTIONS, which every path answers."""
-        methods = self._api_methods(path) or {
-            method
-            for regex, route_methods in self._framework
-            if regex.match(path)
-            for method in route_methods
-        }
+        """The methods `path` is documented with, and OPTIONS, which every path answers.
+
+        A literal path names its own methods only, as the OpenAPI document does, though a
+        parameter path may answer others on it (`DELETE /actions/register`).
+        """
+        methods = (
+            self._literal_methods(path)
+            or self._api_methods(path)
+            or {
+                method
+                for regex, route_methods in self._framework
+                if regex.match(path)
+                for method in route_methods
+            }
+        )
         return sorted({*methods, "OPTIONS"})
+
+    def _literal_methods(self, path: str) -> set[str]:
+        return set(self._literal.get(path, ()))
 
     def _api_methods(self, path: str) -> set[str]:
         return set(self._literal.get(path, ())) | {
