@@ -73,7 +73,7 @@ def test_the_schema_revision_readiness_expects_is_the_newest_migration() -> None
     assert SCHEMA_REVISION == head_revision()
 
 
-def test_upgrading_from_the_first_schema_gives_each_website_its_own_token(
+def test_upgrading_from_the_first_schema_keeps_every_row_and_gives_tokens(
     tmp_path: Path,
 ) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
@@ -82,31 +82,42 @@ def test_upgrading_from_the_first_schema_gives_each_website_its_own_token(
     engine = create_engine(url)
     with engine.begin() as connection:
         for number in (1, 2):
+            website_id = f"00000000-0000-4000-8000-00000000000{number}"
             connection.execute(
                 text(
                     "INSERT INTO websites (id, domain, website_name, owner_email, created_at)"
                     " VALUES (:id, :domain, 'Old', 'owner@example.com', '2026-01-01 00:00:00')"
                 ),
-                {
-                    "id": f"00000000-0000-4000-8000-00000000000{number}",
-                    "domain": f"old{number}.example",
-                },
+                {"id": website_id, "domain": f"old{number}.example"},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO api_keys (key_digest, website_id, created_at)"
+                    " VALUES (:digest, :id, '2026-01-01 00:00:00')"
+                ),
+                {"digest": f"{number:064d}", "id": website_id},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO actions (website_id, action_id, intent, description, selector,"
+                    " parameters, position, meta, is_active, usage_count, created_at,"
+                    " registered_at, updated_at) VALUES (:id, 'buy', 'buy', '', 'button',"
+                    " '{}', NULL, '{}', 1, 7, '2026-01-01 00:00:00', '2026-01-01 00:00:00',"
+                    " '2026-01-01 00:00:00')"
+                ),
+                {"id": website_id},
             )
 
     upgrade(settings)
 
     with engine.connect() as connection:
-        rows = connection.execute(
-            text("SELECT verification_token, verified_at, disabled_at FROM websites")
+        tokens = list(connection.execute(text("SELECT verification_token FROM websites")).scalars())
+        keys = connection.execute(text("SELECT count(*) FROM api_keys")).scalar()
+        actions = connection.execute(
+            text("SELECT usage_count, failure_count, consecutive_failures FROM actions")
         ).all()
-        token_column = next(
-            column
-            for column in inspect(connection).get_columns("websites")
-            if column["name"] == "verification_token"
-        )
     engine.dispose()
-    tokens = [row.verification_token for row in rows]
     assert len(set(tokens)) == 2
     assert all(len(token) == 32 for token in tokens)
-    assert [(row.verified_at, row.disabled_at) for row in rows] == [(None, None), (None, None)]
-    assert token_column["nullable"] is False
+    assert keys == 2
+    assert [tuple(row) for row in actions] == [(7, 0, 0), (7, 0, 0)]

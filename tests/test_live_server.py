@@ -67,7 +67,16 @@ async def test_contract_example_flow_works_end_to_end_over_loopback(
     assert discovered.status_code == 200
     assert discovered.json() == {
         "domain": "example.com",
-        "actions": [{**action_body(), "is_active": True, "usage_count": 0, "last_used": None}],
+        "actions": [
+            {
+                **action_body(),
+                "is_active": True,
+                "usage_count": 0,
+                "last_used": None,
+                "failure_count": 0,
+                "last_failure_at": None,
+            }
+        ],
         "total_count": 1,
         "verified": False,
     }

@@ -9,6 +9,7 @@ import time
 from collections import OrderedDict
 from typing import Generic, TypeVar
 
+from orbito.actions.listing import Listing
 from orbito.websites.repository import KeyHolder, Listed
 
 Key = TypeVar("Key")
@@ -51,7 +52,7 @@ class Caches:
     def __init__(self, lifetime_seconds: float) -> None:
         self.keys: TTLCache[str, KeyHolder] = TTLCache(lifetime_seconds, 100_000)
         self.domains: TTLCache[str, Listed] = TTLCache(lifetime_seconds, 100_000)
-        self.discovery: TTLCache[tuple[str, bool], bytes] = TTLCache(lifetime_seconds, 10_000)
+        self.discovery: TTLCache[tuple[str, bool], Listing] = TTLCache(lifetime_seconds, 10_000)
 
     def actions_changed(self, website_id: str) -> None:
         self.discovery.pop((website_id, True))

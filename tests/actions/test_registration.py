@@ -52,6 +52,8 @@ async def test_a_new_action_starts_active_and_unused(client: httpx.AsyncClient) 
         "is_active": True,
         "usage_count": 0,
         "last_used": None,
+        "failure_count": 0,
+        "last_failure_at": None,
     }
 
 

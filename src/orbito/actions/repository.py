@@ -2,6 +2,7 @@
 
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, cast
 
@@ -11,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
 
-from orbito.db.tables import actions, usage_days, websites
+from orbito.db.tables import action_failures, actions, usage_days, websites
 
 DISCOVERY_COLUMNS = (
     actions.c.action_id,
@@ -24,6 +25,8 @@ DISCOVERY_COLUMNS = (
     actions.c.is_active,
     actions.c.usage_count,
     actions.c.last_used,
+    actions.c.failure_count,
+    actions.c.last_failure_at,
 )
 
 
@@ -120,7 +123,13 @@ def list_actions(connection: Connection, website_id: str, is_active: bool) -> li
 _SET_STATUS = (
     update(actions)
     .where(_ONE_ACTION)
-    .values(is_active=bindparam("is_active"), updated_at=bindparam("now"))
+    # The owner's word starts afresh: no run of failures, no switch-off by them.
+    .values(
+        is_active=bindparam("is_active"),
+        updated_at=bindparam("now"),
+        consecutive_failures=0,
+        auto_disabled_at=None,
+    )
 )
 
 
@@ -134,7 +143,9 @@ def set_status(
 _RECORD_USAGE = (
     update(actions)
     .where(_ONE_ACTION)
-    .values(usage_count=actions.c.usage_count + 1, last_used=bindparam("now"))
+    .values(
+        usage_count=actions.c.usage_count + 1, last_used=bindparam("now"), consecutive_failures=0
+    )
     .returning(actions.c.id, actions.c.usage_count)
 )
 _COUNT_DAY = (
@@ -149,7 +160,7 @@ _COUNT_DAY = (
 
 # The same statements as the SQLite driver takes them (see `_sqlite_driver`).
 _RECORD_USAGE_SQLITE = (
-    "UPDATE actions SET usage_count = usage_count + 1, last_used = ?"
+    "UPDATE actions SET usage_count = usage_count + 1, last_used = ?, consecutive_failures = 0"
     " WHERE website_id = ? AND action_id = ? RETURNING id, usage_count"
 )
 _COUNT_DAY_SQLITE = (
@@ -194,6 +205,102 @@ def daily_usage(connection: Connection, website_id: str, first_day: date) -> lis
     query = (
         select(actions.c.action_id, actions.c.intent, actions.c.is_active, days.c.day, days.c.count)
         .select_from(actions.outerjoin(days, days.c.action_pk == actions.c.id))
+        .where(actions.c.website_id == website_id)
+    )
+    return list(connection.execute(query).all())
+
+
+_RECORD_FAILURE = (
+    update(actions)
+    .where(_ONE_ACTION)
+    .values(
+        failure_count=actions.c.failure_count + 1,
+        consecutive_failures=actions.c.consecutive_failures + 1,
+        last_failure_at=bindparam("now"),
+        last_failure_reason=bindparam("reason"),
+        last_failure_message=bindparam("message"),
+    )
+    .returning(
+        actions.c.id, actions.c.failure_count, actions.c.consecutive_failures, actions.c.is_active
+    )
+)
+_COUNT_REASON = (
+    pg_insert(action_failures)
+    .values(action_pk=bindparam("pk"), reason=bindparam("reason"), count=1)
+    .on_conflict_do_update(
+        index_elements=[action_failures.c.action_pk, action_failures.c.reason],
+        set_={"count": action_failures.c.count + 1},
+    )
+)
+_COUNT_REASON_SQLITE = (
+    "INSERT INTO action_failures (action_pk, reason, count) VALUES (?, ?, 1)"
+    " ON CONFLICT (action_pk, reason) DO UPDATE SET count = count + 1"
+)
+_FAILURE_LIMIT = select(websites.c.auto_disable_after_failures).where(
+    websites.c.id == bindparam("website")
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FailureRecorded:
+    failure_count: int
+    consecutive_failures: int
+    is_active: bool
+    auto_disabled: bool
+
+
+def record_failure(
+    connection: Connection,
+    website_id: str,
+    action_id: str,
+    reason: str,
+    message: str | None,
+    now: datetime,
+) -> FailureRecorded | None:
+    """Count one failure, in total, for its reason and in the current run; switch the action
+    off when the run reaches the website's limit. None if there is no such action."""
+    parameters = _of(website_id, action_id, now=now, reason=reason, message=message)
+    row = connection.execute(_RECORD_FAILURE, parameters).one_or_none()
+    if row is None:
+        return None
+    if connection.dialect.name == "sqlite":
+        _sqlite_driver(connection).execute(_COUNT_REASON_SQLITE, (row.id, reason))
+    else:
+        connection.execute(_COUNT_REASON, {"pk": row.id, "reason": reason})
+    limit = connection.execute(_FAILURE_LIMIT, {"website": website_id}).scalar()
+    switch_off = row.is_active and limit is not None and row.consecutive_failures >= limit
+    if switch_off:
+        connection.execute(
+            update(actions)
+            .where(actions.c.id == row.id)
+            .values(is_active=False, auto_disabled_at=now, updated_at=now)
+        )
+    return FailureRecorded(
+        failure_count=row.failure_count,
+        consecutive_failures=row.consecutive_failures,
+        is_active=row.is_active and not switch_off,
+        auto_disabled=switch_off,
+    )
+
+
+def failures(connection: Connection, website_id: str) -> list[Any]:
+    """Every action of the website with its failure record, one row per reason seen."""
+    query = (
+        select(
+            actions.c.action_id,
+            actions.c.is_active,
+            actions.c.failure_count,
+            actions.c.consecutive_failures,
+            actions.c.last_failure_at,
+            actions.c.last_failure_reason,
+            actions.c.last_failure_message,
+            actions.c.auto_disabled_at,
+            action_failures.c.reason,
+            action_failures.c.count,
+        )
+        .select_from(
+            actions.outerjoin(action_failures, action_failures.c.action_pk == actions.c.id)
+        )
         .where(actions.c.website_id == website_id)
     )
     return list(connection.execute(query).all())

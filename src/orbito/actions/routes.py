@@ -5,19 +5,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
-from orbito.actions import service
+from orbito.actions import service, tools
+from orbito.actions.listing import Listing, Rendered
 from orbito.actions.schemas import (
     ACTION_ID_MAX_LENGTH,
     ACTION_ID_PATTERN,
     ACTION_ID_RULE,
+    PAGE_PATH_RULE,
     ActionDeleted,
     ActionRegistered,
     ActionRegistration,
     Discovery,
     StatusChange,
     StatusChanged,
+    ToolExport,
     UsageRecorded,
     is_action_id,
+    is_page_path,
 )
 from orbito.cache import Caches
 from orbito.context import KEYED_OPERATION, authorize, limit_client, parts
@@ -44,14 +48,33 @@ ActionIdInPath = Annotated[
     ),
 ]
 _BOOLEANS = {"true": True, "false": False}
+DOMAIN_PARAMETER = {
+    "name": "domain",
+    "in": "query",
+    "required": True,
+    "description": "The website's domain, e.g. example.com",
+    "schema": {"type": "string", "minLength": 1},
+}
+PAGE_PATH_PARAMETER = {
+    "name": "page_path",
+    "in": "query",
+    "required": False,
+    "description": "Only actions whose metadata.page_path is exactly this, and those without one",
+    "schema": {"type": "string", "pattern": "^/", "maxLength": 2048},
+}
+IF_NONE_MATCH_PARAMETER = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "The ETag of an earlier answer: 304 with no body if it is still current",
+    "schema": {"type": "string"},
+}
+CACHED_ANSWER_HEADERS = {
+    "ETag": {"description": "Changes whenever the answer would", "schema": {"type": "string"}},
+    "Cache-Control": {"description": "`no-cache`", "schema": {"type": "string"}},
+}
 DISCOVERY_PARAMETERS = [
-    {
-        "name": "domain",
-        "in": "query",
-        "required": True,
-        "description": "The website's domain, e.g. example.com",
-        "schema": {"type": "string", "minLength": 1},
-    },
+    DOMAIN_PARAMETER,
     {
         "name": "is_active",
         "in": "query",
@@ -64,6 +87,20 @@ DISCOVERY_PARAMETERS = [
             "default": "true",
         },
     },
+    PAGE_PATH_PARAMETER,
+    IF_NONE_MATCH_PARAMETER,
+]
+TOOLS_PARAMETERS = [
+    DOMAIN_PARAMETER,
+    {
+        "name": "format",
+        "in": "query",
+        "required": False,
+        "description": "`mcp` (default): MCP's tool list; `openai`: function definitions",
+        "schema": {"type": "string", "pattern": "^([Mm][Cc][Pp]|[Oo][Pp][Ee][Nn][Aa][Ii])$"},
+    },
+    PAGE_PATH_PARAMETER,
+    IF_NONE_MATCH_PARAMETER,
 ]
 
 
@@ -93,26 +130,77 @@ async def register_action(request: Request) -> JSONResponse:
 @router.get(
     "",
     summary="Discover a domain's actions (called by the extension; no key needed)",
-    responses={200: {"model": Discovery}, **errors(400, DomainNotFound, 429)},
+    responses={
+        200: {"model": Discovery, "headers": CACHED_ANSWER_HEADERS},
+        304: {"description": "Unchanged since the ETag given in If-None-Match; no body"},
+        **errors(400, DomainNotFound, 429),
+    },
     openapi_extra={"parameters": DISCOVERY_PARAMETERS},
 )
 async def discover_actions(request: Request) -> Response:
     await limit_client(request, DISCOVERY)
     query = request.query_params
-    domain, is_active = query.get("domain"), query.get("is_active")
-    if domain is None:
-        raise InvalidSchema.single("domain", "the domain query parameter is required")
-    try:
-        normalised = normalise_domain(domain)
-    except InvalidDomain as error:
-        raise InvalidSchema.single("domain", str(error)) from None
+    domain, page_path = _domain(query.get("domain")), _page_path(query.get("page_path"))
+    is_active = query.get("is_active")
     active = True if is_active is None else _BOOLEANS.get(is_active.lower())
     if active is None:
         raise InvalidSchema.single("is_active", "must be true or false")
+    found = await _listing(request, domain, active)
+    return _cached_answer(request, service.discovery_answer(found, page_path))
+
+
+@router.get(
+    "/tools",
+    summary="A domain's active actions as tools for language models (MCP or OpenAI format)",
+    responses={
+        200: {"model": ToolExport, "headers": CACHED_ANSWER_HEADERS},
+        304: {"description": "Unchanged since the ETag given in If-None-Match; no body"},
+        **errors(400, DomainNotFound, 429),
+    },
+    openapi_extra={"parameters": TOOLS_PARAMETERS},
+)
+async def export_tools(request: Request) -> Response:
+    await limit_client(request, DISCOVERY)
+    query = request.query_params
+    domain, page_path = _domain(query.get("domain")), _page_path(query.get("page_path"))
+    given = query.get("format")
+    format = tools.MCP if given is None else given.lower()
+    if format not in tools.FORMATS:
+        raise InvalidSchema.single("format", "must be mcp or openai")
+    found = await _listing(request, domain, True)
+    return _cached_answer(request, service.tools_answer(found, format, page_path))
+
+
+def _domain(given: str | None) -> str:
+    if given is None:
+        raise InvalidSchema.single("domain", "the domain query parameter is required")
+    try:
+        return normalise_domain(given)
+    except InvalidDomain as error:
+        raise InvalidSchema.single("domain", str(error)) from None
+
+
+def _page_path(given: str | None) -> str | None:
+    if given is not None and not is_page_path(given):
+        raise InvalidSchema.single("page_path", PAGE_PATH_RULE)
+    return given
+
+
+async def _listing(request: Request, domain: str, active: bool) -> Listing:
     app = parts(request)
     require_verified = app.settings.discovery_require_verified
-    body = await service.discover_actions(app.db, app.caches, normalised, active, require_verified)
-    return Response(body, media_type="application/json")
+    return await service.listing(app.db, app.caches, domain, active, require_verified)
+
+
+def _cached_answer(request: Request, rendered: Rendered) -> Response:
+    """The answer, or 304 when the client holds it already; compressed when accepted."""
+    headers = {"ETag": rendered.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if rendered.matches(request.headers.get("if-none-match")):
+        return Response(status_code=304, headers=headers)
+    body, encoding = rendered.encoded(request.headers.get("accept-encoding"))
+    if encoding is not None:
+        headers["Content-Encoding"] = encoding
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.patch(

@@ -18,7 +18,7 @@ from pydantic import (
 
 from orbito.actions.selectors import InvalidSelector, check_selector
 from orbito.jsonbody import json_depth_exceeds
-from orbito.text import check_line, check_prose
+from orbito.text import check_line, check_prose, has_control_characters
 
 # 1-128 characters of A-Za-z0-9_.:-, as an id travels in URL paths; but not "." or "..",
 # which clients resolve in a path, so that such an action could never be reached. Without
@@ -249,6 +249,8 @@ class DiscoveredAction(BaseModel):
     is_active: bool
     usage_count: int
     last_used: str | None
+    failure_count: int = Field(description="Failures the extension reported for the action.")
+    last_failure_at: str | None
 
 
 class Discovery(BaseModel):
@@ -274,3 +276,32 @@ class ActionDeleted(BaseModel):
     success: bool
     action_id: str
     deleted_at: str
+
+
+PAGE_PATH_RULE = "must start with '/', be at most 2048 characters and hold no control characters"
+MAX_PAGE_PATH = 2048
+
+
+def is_page_path(value: str) -> bool:
+    return (
+        value.startswith("/") and len(value) <= MAX_PAGE_PATH and not has_control_characters(value)
+    )
+
+
+class ExportedAction(BaseModel):
+    action_id: str
+    intent: str
+    selector: str
+
+
+class ToolExport(BaseModel):
+    domain: str
+    format: Literal["mcp", "openai"]
+    tools: list[dict[str, Any]] = Field(
+        description="MCP: {name, title, description, inputSchema}; OpenAI: "
+        "{type: function, function: {name, description, parameters}}. Inputs are JSON Schema "
+        "(draft 2020-12)."
+    )
+    actions: dict[str, ExportedAction] = Field(description="Each tool's name: the action it runs.")
+    total_count: int
+    verified: bool

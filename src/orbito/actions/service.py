@@ -7,7 +7,8 @@ from typing import Any
 import orjson
 from sqlalchemy.engine import Connection
 
-from orbito.actions import repository
+from orbito.actions import repository, tools
+from orbito.actions.listing import Listing, Rendered
 from orbito.actions.schemas import ActionRegistration
 from orbito.cache import Caches
 from orbito.db.engine import Database
@@ -90,10 +91,10 @@ def _listing(connection: Connection, domain: str, website: Listed | None, is_act
     return website, repository.list_actions(connection, website.website_id, is_active)
 
 
-async def discover_actions(
+async def listing(
     db: Database, caches: Caches, domain: str, is_active: bool, require_verified: bool
-) -> bytes:
-    """The discovery answer for a domain, as the JSON bytes sent to the client.
+) -> Listing:
+    """The domain's active or inactive actions, as discovery lists them.
 
     With `require_verified`, a domain whose owner has not proved it is answered as unknown.
     """
@@ -120,19 +121,43 @@ async def discover_actions(
             "is_active": row.is_active,
             "usage_count": row.usage_count,
             "last_used": iso_utc(row.last_used),
+            "failure_count": row.failure_count,
+            "last_failure_at": iso_utc(row.last_failure_at),
         }
         for row in rows
     ]
-    answer = {
-        "domain": domain,
-        "actions": listed,
-        "total_count": len(listed),
-        "verified": website.verified,
-    }
-    body = orjson.dumps(answer)
+    found = Listing(domain, website.verified, listed)
     caches.domains.put(domain, website)
-    caches.discovery.put((website.website_id, is_active), body)
-    return body
+    caches.discovery.put((website.website_id, is_active), found)
+    return found
+
+
+def discovery_answer(found: Listing, page_path: str | None) -> Rendered:
+    def build() -> dict:
+        listed = found.on_page(page_path)
+        return {
+            "domain": found.domain,
+            "actions": listed,
+            "total_count": len(listed),
+            "verified": found.verified,
+        }
+
+    return found.rendered(("discovery", page_path), build)
+
+
+def tools_answer(found: Listing, format: str, page_path: str | None) -> Rendered:
+    def build() -> dict:
+        exported, mapping = tools.export(found.on_page(page_path), format)
+        return {
+            "domain": found.domain,
+            "format": format,
+            "tools": exported,
+            "actions": mapping,
+            "total_count": len(exported),
+            "verified": found.verified,
+        }
+
+    return found.rendered(("tools", format, page_path), build)
 
 
 async def set_status(

@@ -20,7 +20,7 @@ metadata = MetaData()
 
 # The migration that brings a database to this schema; readiness compares the database's
 # own record with it. A test checks it against the newest migration shipped.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 websites = Table(
     "websites",
@@ -31,13 +31,16 @@ websites = Table(
     Column("owner_email", String(254), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     # Published by the owner on the domain, over HTTP or in DNS, to prove they hold it.
-    Column("verification_token", String(64), nullable=False),
+    # Every website has one; nullable only for the reason migration 0002 gives.
+    Column("verification_token", String(64), nullable=True),
     Column("verified_at", UTCDateTime, nullable=True),
     Column("verified_by", String(8), nullable=True),
     Column("verification_checked_at", UTCDateTime, nullable=True),
     Column("verification_results", JSONDocument, nullable=True),
     # Set by an operator: the website's key and discovery stop answering, nothing is deleted.
     Column("disabled_at", UTCDateTime, nullable=True),
+    # Set by the owner: an action that fails this many times in a row is switched off.
+    Column("auto_disable_after_failures", Integer, nullable=True),
 )
 
 # Keys live apart from websites so that a website can hold more than one while a key is rotated.
@@ -76,6 +79,14 @@ actions = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("registered_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Failures reported by the extension; a use in between resets the run of them.
+    Column("failure_count", BigInteger, nullable=False, server_default="0"),
+    Column("consecutive_failures", BigInteger, nullable=False, server_default="0"),
+    Column("last_failure_at", UTCDateTime, nullable=True),
+    Column("last_failure_reason", String(32), nullable=True),
+    Column("last_failure_message", Text, nullable=True),
+    # When failures switched the action off; cleared whenever the owner sets its status.
+    Column("auto_disabled_at", UTCDateTime, nullable=True),
     UniqueConstraint("website_id", "action_id", name="uq_actions_website_action"),
 )
 
@@ -91,5 +102,18 @@ usage_days = Table(
         primary_key=True,
     ),
     Column("day", Date, primary_key=True),
+    Column("count", BigInteger, nullable=False),
+)
+
+action_failures = Table(
+    "action_failures",
+    metadata,
+    Column(
+        "action_pk",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("actions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("reason", String(32), primary_key=True),
     Column("count", BigInteger, nullable=False),
 )

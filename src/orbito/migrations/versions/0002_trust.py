@@ -4,6 +4,9 @@ Why: discovery must be able to tell a domain's proven owner from anyone who regi
 first, and operators must be able to stop a website without deleting it. Websites registered
 before this revision get a verification token of their own here.
 
+The token column stays nullable, though every row has one: making it NOT NULL would rebuild the
+table on SQLite, and dropping the old table would cascade to every key and action.
+
 Revision ID: 0002
 Revises: 0001
 """
@@ -38,8 +41,6 @@ def upgrade() -> None:
             .where(websites.c.id == website_id)
             .values(verification_token=secrets.token_urlsafe(24))
         )
-    with op.batch_alter_table("websites") as batch:
-        batch.alter_column("verification_token", existing_type=sa.String(64), nullable=False)
 
 
 def downgrade() -> None:

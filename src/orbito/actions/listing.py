@@ -1,0 +1,112 @@
+"""A domain's actions as discovery and tool export send them: rendered once, tagged, compressed.
+
+The extension asks on every page load, so each answer is built once per cache entry and kept
+with its entity tag (a digest of the body, so any change to the answer changes it) and its
+compressed forms, each made the first time a client accepts it.
+"""
+
+import gzip
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+# Smaller answers go as they are: compressing them saves less than it costs.
+COMPRESS_FROM_BYTES = 4096
+# Distinct page paths (and formats) kept rendered per listing; the rest are rebuilt as asked.
+RENDERED_PER_LISTING = 64
+_COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
+    "br": lambda body: _brotli().compress(body, quality=5),
+    "gzip": lambda body: gzip.compress(body, compresslevel=6, mtime=0),
+}
+
+
+def _brotli() -> Any:
+    import brotli  # type: ignore[import-untyped]  # only when an answer is asked for as brotli
+
+    return brotli
+
+
+@dataclass
+class Rendered:
+    body: bytes
+    etag: str
+    _encoded: dict[str, bytes] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, answer: dict) -> "Rendered":
+        body = orjson.dumps(answer)
+        # Weak: the same tag names the answer whatever its encoding.
+        return cls(body, f'W/"{hashlib.blake2b(body, digest_size=16).hexdigest()}"')
+
+    def encoded(self, accepted: str | None) -> tuple[bytes, str | None]:
+        """The body in the best encoding the client accepts, and that encoding's name."""
+        if accepted is None or len(self.body) < COMPRESS_FROM_BYTES:
+            return self.body, None
+        encoding = preferred_encoding(accepted)
+        if encoding is None:
+            return self.body, None
+        if encoding not in self._encoded:
+            self._encoded[encoding] = _COMPRESSORS[encoding](self.body)
+        return self._encoded[encoding], encoding
+
+    def matches(self, if_none_match: str | None) -> bool:
+        """Whether an If-None-Match header names this answer (weak comparison)."""
+        if if_none_match is None:
+            return False
+        own = self.etag.removeprefix("W/")
+        for tag in if_none_match.split(","):
+            tag = tag.strip()
+            if tag == "*" or tag.removeprefix("W/") == own:
+                return True
+        return False
+
+
+def preferred_encoding(accepted: str) -> str | None:
+    """br, else gzip, when Accept-Encoding takes it with a non-zero weight."""
+    weights: dict[str, float] = {}
+    for part in accepted.lower().split(","):
+        name, _, parameters = part.strip().partition(";")
+        weight = 1.0
+        parameter = parameters.strip()
+        if parameter.startswith("q="):
+            try:
+                weight = float(parameter[2:])
+            except ValueError:
+                weight = 0.0
+        weights[name.strip()] = weight
+    for encoding in _COMPRESSORS:
+        if weights.get(encoding, weights.get("*", 0.0)) > 0:
+            return encoding
+    return None
+
+
+@dataclass
+class Listing:
+    """A website's active or inactive actions, as discovery lists them."""
+
+    domain: str
+    verified: bool
+    actions: list[dict]
+    _rendered: OrderedDict[tuple, Rendered] = field(default_factory=OrderedDict)
+
+    def on_page(self, page_path: str | None) -> list[dict]:
+        """The actions for a page: those for exactly that path, and those for no path."""
+        if page_path is None:
+            return self.actions
+        return [
+            action
+            for action in self.actions
+            if action["metadata"].get("page_path") in (None, page_path)
+        ]
+
+    def rendered(self, key: tuple, build: Callable[[], dict]) -> Rendered:
+        found = self._rendered.get(key)
+        if found is None:
+            found = self._rendered[key] = Rendered.of(build())
+            if len(self._rendered) > RENDERED_PER_LISTING:
+                self._rendered.popitem(last=False)
+        return found
