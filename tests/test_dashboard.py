@@ -47,6 +47,11 @@ def seed(server: LiveServer) -> dict:
     return site
 
 
+def seed_other(server: LiveServer) -> dict:
+    registration = {"domain": "other.example", "owner_email": "o@o.example", "website_name": "O"}
+    return httpx.post(f"{server.api}/websites/register", json=registration).json()
+
+
 @pytest.fixture
 def server(start_live_server: Callable[..., LiveServer]) -> LiveServer:
     return start_live_server()
@@ -64,11 +69,14 @@ def browser(chromium_path: str) -> Iterator[Any]:
             browser.close()
 
 
-def open_dashboard(browser: Any, server: LiveServer, key: str, **context: Any) -> Any:
+def open_dashboard(browser: Any, server: LiveServer, site: dict, **context: Any) -> Any:
+    """Sign in from the keyboard alone: type the id, tab to the key, press Enter."""
     page = browser.new_context(**context).new_page()
     page.goto(f"{server.base_url}/dashboard")
-    page.focus("#key")
-    page.keyboard.type(key)
+    page.focus("#website-id")
+    page.keyboard.type(site["website_id"])
+    page.keyboard.press("Tab")
+    page.keyboard.type(site["api_key"])
     page.keyboard.press("Enter")
     return page
 
@@ -100,7 +108,7 @@ def test_an_owner_sees_switches_deletes_and_charts_their_actions(
     browser: Any, server: LiveServer
 ) -> None:
     site = seed(server)
-    page = open_dashboard(browser, server, site["api_key"], viewport={"width": 1280, "height": 900})
+    page = open_dashboard(browser, server, site, viewport={"width": 1280, "height": 900})
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
     page.wait_for_selector("#actions tbody tr")
@@ -163,10 +171,10 @@ def test_an_owner_sees_switches_deletes_and_charts_their_actions(
 
     # The key stays in this tab and goes only to this backend.
     stored = page.evaluate(
-        "() => [sessionStorage.getItem('orbito.dashboard.key'),"
+        "() => [JSON.parse(sessionStorage.getItem('orbito.dashboard')),"
         " localStorage.length, document.cookie]"
     )
-    assert stored == [site["api_key"], 0, ""]
+    assert stored == [{"websiteId": site["website_id"], "key": site["api_key"]}, 0, ""]
     page.click("#sign-out")
     assert page.evaluate("() => sessionStorage.length") == 0
     assert page.is_visible("#sign-in") and page.is_hidden("#signed-in")
@@ -175,7 +183,7 @@ def test_an_owner_sees_switches_deletes_and_charts_their_actions(
 
 def test_it_reads_on_a_phone_width_screen(browser: Any, server: LiveServer) -> None:
     site = seed(server)
-    page = open_dashboard(browser, server, site["api_key"], viewport={"width": 390, "height": 844})
+    page = open_dashboard(browser, server, site, viewport={"width": 390, "height": 844})
     page.wait_for_selector("#actions tbody tr")
 
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
@@ -197,11 +205,17 @@ def test_errors_read_as_plain_sentences(
     server = start_live_server(rate_limit_keyed="2/minute")
     site = seed(server)
 
-    wrong = open_dashboard(browser, server, "orbito_key_not-a-real-key")
+    wrong = open_dashboard(browser, server, {**site, "api_key": "orbito_key_not-a-real-key"})
     expect(wrong.locator("#message")).to_contain_text("That key")
     assert wrong.is_visible("#sign-in")
 
-    limited = open_dashboard(browser, server, site["api_key"])
+    other = seed_other(server)
+    not_theirs = open_dashboard(browser, server, {**site, "api_key": other["api_key"]})
+    expect(not_theirs.locator("#message")).to_have_text(
+        "No website with that id belongs to this key. Check the website id."
+    )
+
+    limited = open_dashboard(browser, server, site)
     expect(limited.locator("#message")).to_contain_text("Too many")
     assert limited.inner_text("#message").startswith("Too many requests for now. Try again in ")
     assert limited.inner_text("#message").endswith(" seconds.")
@@ -209,6 +223,7 @@ def test_errors_read_as_plain_sentences(
     offline = browser.new_context().new_page()
     offline.goto(f"{server.base_url}/dashboard")
     offline.route("**/api/v1/**", lambda route: route.abort())
+    offline.fill("#website-id", site["website_id"])
     offline.fill("#key", site["api_key"])
     offline.click("#sign-in button[type=submit]")
     expect(offline.locator("#message")).to_contain_text("could not be reached")

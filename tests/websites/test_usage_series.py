@@ -136,15 +136,3 @@ async def test_only_the_keys_own_series_is_shown(client: httpx.AsyncClient) -> N
     assert foreign.status_code == 404
     assert foreign.json()["error"]["code"] == "WEBSITE_NOT_FOUND"
     assert (await client.get(f"/websites/{theirs['website_id']}/usage")).status_code == 401
-
-
-async def test_the_key_alone_finds_its_website(client: httpx.AsyncClient) -> None:
-    site = await register_website(client, "shop.example")
-    mine = await client.get("/websites/me", headers=keyed(site["api_key"]))
-    by_id = await client.get(f"/websites/{site['website_id']}", headers=keyed(site["api_key"]))
-    keyless = await client.get("/websites/me")
-
-    assert mine.status_code == 200
-    assert mine.json() == by_id.json()
-    assert mine.json()["domain"] == "shop.example"
-    assert keyless.status_code == 401

@@ -78,9 +78,33 @@ def key_holder(connection: Connection, key_digest: str, now: datetime) -> KeyHol
 
 
 def rotate_keys(
-    connection: Connection, website_id: str, new_digest: str, retire_at: datetime, now: datetime
-) -> None:
-    """Add a key, and have the website's other keys stop working at `retire_at` at the latest."""
+    connection: Connection,
+    website_id: str,
+    rotating_digest: str | None,
+    new_digest: str,
+    retire_at: datetime,
+    now: datetime,
+) -> bool:
+    """Add a key, and have the website's other keys stop working at `retire_at` at the latest.
+
+    `rotating_digest` is the key asking, read again here rather than from any cache: only a
+    key that is not itself being rotated out may rotate, so a retiring key (perhaps the leaked
+    one) cannot cut the owner off from the new one. None is an operator, who may always rotate.
+    False, and nothing done, when the asking key may not.
+    """
+    if rotating_digest is not None:
+        asking = select(api_keys.c.expires_at).where(
+            api_keys.c.key_digest == rotating_digest, api_keys.c.website_id == website_id
+        )
+        if connection.dialect.name != "sqlite":  # SQLite's writers already run one at a time
+            asking = asking.with_for_update()
+        found = connection.execute(asking).one_or_none()
+        if found is None or found.expires_at is not None:
+            return False
+    # Keys past their time are of no more use to anyone.
+    connection.execute(
+        delete(api_keys).where(api_keys.c.website_id == website_id, api_keys.c.expires_at <= now)
+    )
     connection.execute(
         update(api_keys)
         .where(
@@ -92,6 +116,7 @@ def rotate_keys(
     connection.execute(
         insert(api_keys).values(key_digest=new_digest, website_id=website_id, created_at=now)
     )
+    return True
 
 
 def website_with_counts(connection: Connection, website_id: str) -> dict | None:

@@ -45,18 +45,6 @@ async def register_website(request: Request) -> JSONResponse:
 
 
 @router.get(
-    "/me",
-    summary="Details of the key's own website, found by the key alone",
-    responses={200: {"model": WebsiteDetails}, **errors(401, 429)},
-    openapi_extra=KEYED_OPERATION,
-)
-async def own_website_details(request: Request) -> JSONResponse:
-    holder = await authorize(request, KEYED)
-    app = parts(request)
-    return JSONResponse(await service.website_details(app.db, holder, holder.website_id))
-
-
-@router.get(
     "/{website_id}",
     summary="Details of the key's own website",
     responses={200: {"model": WebsiteDetails}, **errors(401, WebsiteNotFound, 429)},
@@ -78,7 +66,7 @@ async def rotate_key(website_id: str, request: Request) -> JSONResponse:
     holder = await authorize(request, KEYED)
     rotation = validate(KeyRotation, await read_json_object(request, optional=True))
     app = parts(request)
-    grace = timedelta(seconds=rotation.grace_period_seconds)
+    grace = timedelta(seconds=rotation.grace_seconds)
     answer = await service.rotate_key(app.db, app.caches, holder, website_id, grace)
     return JSONResponse(answer, status_code=201)
 

@@ -84,12 +84,18 @@ class KeyRotation(BaseModel):
         json_schema_extra={"examples": [{"grace_period_seconds": 86400}]},
     )
 
-    grace_period_seconds: int = Field(
-        default=DEFAULT_GRACE_SECONDS,
+    grace_period_seconds: int | None = Field(
+        default=None,
         ge=0,
         le=MAX_GRACE_SECONDS,
-        description="How long the website's other keys keep working; 0 revokes them at once.",
+        description="How long the website's other keys keep working (default 86400, a day); "
+        "0 revokes them at once.",
     )
+
+    @property
+    def grace_seconds(self) -> int:
+        given = self.grace_period_seconds
+        return DEFAULT_GRACE_SECONDS if given is None else given
 
 
 class RotatedKey(BaseModel):

@@ -99,7 +99,19 @@ async def rotate_key(
     api_key = new_api_key()
     now = utc_now()
     retire_at = now + grace
-    await db.write(repository.rotate_keys, holder.website_id, key_digest(api_key), retire_at, now)
+    rotated = await db.write(
+        repository.rotate_keys,
+        holder.website_id,
+        holder.key_digest,
+        key_digest(api_key),
+        retire_at,
+        now,
+    )
+    if not rotated:
+        caches.keys.pop(holder.key_digest)
+        raise InvalidApiKey(
+            "This key is being rotated out or no longer works; rotate with the newest key"
+        )
     # This process drops the old keys' entries at once; others do so within the cache's life.
     caches.keys.clear()
     extra = {"website_id": holder.website_id, "grace_seconds": int(grace.total_seconds())}

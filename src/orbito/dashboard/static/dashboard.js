@@ -1,13 +1,15 @@
 // The owner's dashboard. Everything it shows comes from this backend's own API, called with
-// the key the owner pasted; the key lives in this tab's session storage and nowhere else.
+// the website id and key the owner pasted, which live in this tab's session storage only.
+// The id is asked for as well as the key because the key ships in the site's pages, while
+// the id stays with the owner.
 
 import { drawBars } from "/dashboard/chart.js";
 
 const API = "/api/v1";
-const KEY_SLOT = "orbito.dashboard.key";
+const SESSION_SLOT = "orbito.dashboard";
 const $ = (id) => document.getElementById(id);
 
-const state = { key: null, website: null, actions: [], usage: null };
+const state = { key: null, websiteId: null, website: null, actions: [], usage: null };
 
 // One call to the API: the parsed answer, or an Error whose message is a plain sentence.
 async function call(path, { method = "GET", body, query } = {}) {
@@ -40,6 +42,11 @@ function sentenceFor(response, error) {
       const wait = Number(response.headers.get("Retry-After") || error?.details?.retry_after || 1);
       return `Too many requests for now. Try again in ${wait} second${wait === 1 ? "" : "s"}.`;
     }
+    case 404:
+      if (error?.code === "WEBSITE_NOT_FOUND") {
+        return "No website with that id belongs to this key. Check the website id.";
+      }
+      return error?.message ?? "That was not found.";
     case 503:
       return "The backend cannot reach its database right now. Try again shortly.";
     default:
@@ -54,18 +61,18 @@ function say(text, kind = "error") {
   message.textContent = text;
 }
 
-async function signIn(key) {
-  state.key = key;
+async function signIn(websiteId, key) {
+  Object.assign(state, { websiteId, key });
   say("Opening…", "info");
   try {
-    state.website = await call("/websites/me");
+    state.website = await call(`/websites/${encodeURIComponent(websiteId)}`);
   } catch (failure) {
-    state.key = null;
-    sessionStorage.removeItem(KEY_SLOT);
+    Object.assign(state, { websiteId: null, key: null });
+    sessionStorage.removeItem(SESSION_SLOT);
     say(failure.message);
     return;
   }
-  sessionStorage.setItem(KEY_SLOT, key);
+  sessionStorage.setItem(SESSION_SLOT, JSON.stringify({ websiteId, key }));
   $("sign-in").hidden = true;
   $("signed-in").hidden = false;
   $("sign-out").hidden = false;
@@ -74,21 +81,22 @@ async function signIn(key) {
 }
 
 function signOut() {
-  sessionStorage.removeItem(KEY_SLOT);
-  Object.assign(state, { key: null, website: null, actions: [], usage: null });
+  sessionStorage.removeItem(SESSION_SLOT);
+  Object.assign(state, { key: null, websiteId: null, website: null, actions: [], usage: null });
   $("key").value = "";
+  $("website-id").value = "";
   $("signed-in").hidden = true;
   $("sign-out").hidden = true;
   $("sign-in").hidden = false;
   say("Signed out.", "info");
-  $("key").focus();
+  $("website-id").focus();
 }
 
 async function refresh() {
   try {
     const domain = state.website.domain;
     const [website, active, inactive, usage] = await Promise.all([
-      call("/websites/me"),
+      call(`/websites/${encodeURIComponent(state.websiteId)}`),
       call("/actions", { query: { domain, is_active: "true" } }),
       call("/actions", { query: { domain, is_active: "false" } }),
       call(`/websites/${state.website.website_id}/usage`, { query: { days: $("chart-days").value } }),
@@ -275,8 +283,9 @@ function when(iso) {
 
 $("sign-in").addEventListener("submit", (event) => {
   event.preventDefault();
+  const websiteId = $("website-id").value.trim();
   const key = $("key").value.trim();
-  if (key) signIn(key);
+  if (websiteId && key) signIn(websiteId, key);
 });
 $("sign-out").addEventListener("click", signOut);
 $("filter").addEventListener("input", showActions);
@@ -284,5 +293,5 @@ $("sort").addEventListener("change", showActions);
 $("chart-action").addEventListener("change", showChart);
 $("chart-days").addEventListener("change", refresh);
 
-const saved = sessionStorage.getItem(KEY_SLOT);
-if (saved) signIn(saved);
+const saved = JSON.parse(sessionStorage.getItem(SESSION_SLOT) ?? "null");
+if (saved?.websiteId && saved?.key) signIn(saved.websiteId, saved.key);
