@@ -42,6 +42,8 @@ class Page:
     headers: dict[str, str] = field(default_factory=dict)
     # Seconds to wait before answering, to play a server that does not answer in time.
     delay: float = 0.0
+    # Sent as it is instead of an answer built from the fields above.
+    raw: bytes = b""
 
 
 class Website:
@@ -58,6 +60,10 @@ class Website:
                 website.requests.append((host, self.path))
                 page = website.pages.get((host, self.path), Page(404, b"not here"))
                 time.sleep(page.delay)
+                if page.raw:
+                    self.wfile.write(page.raw)
+                    self.close_connection = True
+                    return
                 self.send_response(page.status)
                 for name, value in page.headers.items():
                     self.send_header(name, value)

@@ -3,7 +3,7 @@ from ipaddress import ip_network
 import pytest
 from pydantic import ValidationError
 
-from orbito.settings import Settings
+from orbito.settings import Settings, dns_server_address
 
 
 def test_defaults_match_the_documented_ones(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -63,6 +63,12 @@ def test_a_dotenv_file_is_read(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Non
         ("ORBITO_REDIS_URL", "redis://127.0.0.1:notaport/0"),
         ("ORBITO_REDIS_URL", "redis://127.0.0.1:6379/abc"),
         ("ORBITO_REDIS_URL", "http://127.0.0.1:6379/0"),
+        ("ORBITO_VERIFICATION_DNS_SERVERS", "dns.example"),
+        ("ORBITO_VERIFICATION_DNS_SERVERS", "[::1"),
+        ("ORBITO_VERIFICATION_DNS_SERVERS", "[::1]5353"),
+        ("ORBITO_VERIFICATION_DNS_SERVERS", "127.0.0.1:99999"),
+        ("ORBITO_VERIFICATION_HTTP_SCHEME", "ftp"),
+        ("ORBITO_VERIFICATION_TIMEOUT_SECONDS", "0"),
     ],
 )
 def test_invalid_settings_are_refused_at_start(
@@ -71,3 +77,13 @@ def test_invalid_settings_are_refused_at_start(
     monkeypatch.setenv(name, value)
     with pytest.raises((ValidationError, ValueError)):
         Settings(_env_file=None)
+
+
+def test_dns_servers_are_addresses_with_optional_ports(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORBITO_VERIFICATION_DNS_SERVERS", "127.0.0.1:5353, [::1]:53, 192.0.2.1")
+    servers = Settings(_env_file=None).verification_dns_servers
+    assert [dns_server_address(server) for server in servers] == [
+        ("127.0.0.1", 5353),
+        ("::1", 53),
+        ("192.0.2.1", 53),
+    ]

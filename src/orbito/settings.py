@@ -134,7 +134,9 @@ def dns_server_address(server: str) -> tuple[str, int]:
     """An `address` or `address:port` (`[v6]:port`) naming a DNS server, as (address, port)."""
     host, port = server, "53"
     if server.startswith("["):
-        host, _, rest = server[1:].partition("]")
+        host, closed, rest = server[1:].partition("]")
+        if not closed or (rest and not rest.startswith(":")):
+            raise ValueError(f"{server!r}: write an IPv6 server as [address] or [address]:port")
         port = rest.removeprefix(":") or "53"
     elif server.count(":") == 1:
         host, port = server.split(":")

@@ -1,11 +1,15 @@
 """Proving a domain by a file over HTTP or a DNS TXT record, against servers on loopback."""
 
+import socket
+import time
 from collections.abc import AsyncIterator, Callable
+from ipaddress import ip_address
 
 import httpx
 import pytest
 
 from orbito.settings import Settings
+from orbito.verification.httpfile import public
 from tests.conftest import client_for, running_app
 from tests.domainservers import Page, Website, Zone
 from tests.factories import keyed, register_website
@@ -202,6 +206,62 @@ async def test_a_file_that_does_not_prove_it_says_why(
     ]
 
 
+async def test_only_the_first_answer_on_the_connection_counts(
+    client: httpx.AsyncClient, website: Website
+) -> None:
+    site = await register_website(client, DOMAIN)
+    token = (await state(client, site))["token"].encode()
+    second = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(token), token)
+    website.publish(
+        DOMAIN, FILE, Page(raw=b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n" + second)
+    )
+
+    [result] = (await check(client, site, method="http")).json()["last_check"]["results"]
+
+    assert result == {
+        "method": "http",
+        "verified": False,
+        "reason": f"{FILE}: answered HTTP 404, not 200",
+    }
+
+
+async def test_a_body_cut_short_of_its_length_is_refused(
+    client: httpx.AsyncClient, website: Website
+) -> None:
+    site = await register_website(client, DOMAIN)
+    token = (await state(client, site))["token"].encode()
+    website.publish(
+        DOMAIN, FILE, Page(raw=b"HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n" + token)
+    )
+
+    [result] = (await check(client, site, method="http")).json()["last_check"]["results"]
+
+    assert result["verified"] is False
+    assert result["reason"] == f"{FILE}: the connection closed before the answer was complete"
+
+
+async def test_a_body_ended_by_closing_is_read_whole(
+    client: httpx.AsyncClient, website: Website
+) -> None:
+    site = await register_website(client, DOMAIN)
+    token = (await state(client, site))["token"].encode()
+    website.publish(DOMAIN, FILE, Page(raw=b"HTTP/1.1 200 OK\r\n\r\n" + token))
+
+    assert (await check(client, site, method="http")).json()["verified"] is True
+
+
+async def test_every_address_of_the_domain_is_tried_in_turn(
+    client: httpx.AsyncClient, website: Website, zone: Zone
+) -> None:
+    # Nothing listens on 127.0.0.2; the website answers on 127.0.0.1.
+    zone.add("two.example", "A", "127.0.0.2", "127.0.0.1")
+    site = await register_website(client, "two.example")
+    token = (await state(client, site))["token"]
+    website.publish("two.example", FILE, Page(body=token.encode()))
+
+    assert (await check(client, site, method="http")).json()["verified"] is True
+
+
 async def test_a_redirect_to_the_token_is_not_followed(
     client: httpx.AsyncClient, website: Website
 ) -> None:
@@ -250,13 +310,22 @@ async def test_a_domain_missing_from_dns_says_so(client: httpx.AsyncClient) -> N
 async def test_a_dns_server_that_does_not_answer_times_out(
     verifying_settings: Callable[..., Settings],
 ) -> None:
-    # Nothing answers on the discard port: the look-up must give up at the deadline.
+    # A socket that never reads plays a DNS server that never answers.
+    silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    silent.bind(("127.0.0.1", 0))
     settings = verifying_settings(
-        verification_dns_servers=["127.0.0.1:9"], verification_timeout_seconds=0.5
+        verification_dns_servers=[f"127.0.0.1:{silent.getsockname()[1]}"],
+        verification_timeout_seconds=0.5,
     )
-    async with running_app(settings) as app, client_for(app) as client:
-        site = await register_website(client, DOMAIN)
-        body = (await check(client, site, method="dns")).json()
+    try:
+        async with running_app(settings) as app, client_for(app) as client:
+            site = await register_website(client, DOMAIN)
+            started = time.monotonic()
+            body = (await check(client, site, method="dns")).json()
+            elapsed = time.monotonic() - started
+    finally:
+        silent.close()
+    assert elapsed < 0.5 + 0.3
     [result] = body["last_check"]["results"]
     assert result["verified"] is False
     assert result["reason"] in {
@@ -354,3 +423,37 @@ def test_a_served_website_is_verified_by_each_method(
             assert checked.json()["verified_by"] == method, checked.text
             discovered = http.get("/actions", params={"domain": site["domain"]})
             assert (discovered.status_code, discovered.json()["verified"]) == (200, True)
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "127.0.0.1",
+        "10.1.2.3",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "224.0.0.1",
+        "::1",
+        "::",
+        "fe80::1",
+        "fc00::1",
+        "ff02::1",
+        "::ffff:127.0.0.1",
+        "64:ff9b::7f00:1",
+        "64:ff9b::a9fe:a9fe",
+        "64:ff9b:1::808:808",
+        "::7f00:1",
+        "2002:7f00:1::1",
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",
+    ],
+)
+def test_addresses_that_are_not_public(address: str) -> None:
+    assert public(ip_address(address)) is False
+
+
+@pytest.mark.parametrize(
+    "address", ["8.8.8.8", "2606:4700:4700::1111", "64:ff9b::808:808", "2002:808:808::1"]
+)
+def test_addresses_that_are_public(address: str) -> None:
+    assert public(ip_address(address)) is True

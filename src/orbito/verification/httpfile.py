@@ -9,7 +9,8 @@ redirect, stops at a deadline and reads at most a few kilobytes.
 import asyncio
 import ssl
 from dataclasses import dataclass, field
-from ipaddress import IPv4Address, IPv6Address
+from ipaddress import IPv4Address, IPv6Address, IPv6Network
+from typing import Any
 
 import httptools
 
@@ -26,10 +27,29 @@ class FetchFailed(Exception):
     """The file could not be read; the message says why, for the owner."""
 
 
+class Unreachable(FetchFailed):
+    """No connection to one of the domain's addresses; another may still answer."""
+
+
+# IPv6 ranges that carry an IPv4 address a gateway may reach on the IPv6 host's behalf: NAT64
+# (the well-known and the local-use prefixes) and IPv4-compatible addresses. The IPv4 address
+# inside decides; for the local-use prefix, which any network may route anywhere, nothing does.
+_NAT64 = IPv6Network("64:ff9b::/96")
+_NEVER_PUBLIC = (IPv6Network("64:ff9b:1::/48"), IPv6Network("::/96"))
+
+
 def public(address: IPv4Address | IPv6Address) -> bool:
-    """Whether an address is on the public internet, an IPv4 one inside IPv6 included."""
-    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Whether an address is on the public internet, an IPv4 one carried in IPv6 included."""
+    if isinstance(address, IPv6Address):
+        if any(address in network for network in _NEVER_PUBLIC):
+            return False
+        carried = [address.ipv4_mapped, address.sixtofour]
+        if address in _NAT64:
+            carried.append(IPv4Address(int(address) & 0xFFFFFFFF))
+        if address.teredo is not None:
+            carried.extend(address.teredo)
+        if any(inner is not None and not public(inner) for inner in carried):
+            return False
     return address.is_global and not address.is_multicast
 
 
@@ -40,12 +60,25 @@ class _Answer:
     headers_done: bool = False
     complete: bool = False
     too_large: bool = False
+    # Whether the answer says where its body ends; one that does not ends when the connection
+    # closes.
+    delimited: bool = False
+    parser: Any = None
 
-    # httptools' callbacks, named as it calls them.
+    # httptools' callbacks, named as it calls them. Anything after the first answer (a server
+    # may send more on the same connection) is ignored: the first answer alone decides.
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if name.lower() in (b"content-length", b"transfer-encoding"):
+            self.delimited = True
+
     def on_headers_complete(self) -> None:
+        if not self.headers_done:
+            self.status = self.parser.get_status_code()
         self.headers_done = True
 
     def on_body(self, chunk: bytes) -> None:
+        if self.complete:
+            return
         # Noted rather than raised: the parser would wrap an exception as its own error.
         self.too_large = self.too_large or len(self.body) + len(chunk) > MAX_BODY_BYTES
         if not self.too_large:
@@ -71,12 +104,21 @@ class FileFetcher:
         """The file's text, from a 200 answer; FetchFailed for anything else."""
         try:
             async with asyncio.timeout(self.timeout_seconds):
-                address = await self._address(domain)
-                return await self._get(domain, address)
+                return await self._fetch(domain)
         except TimeoutError:
             raise FetchFailed(f"no answer within {self.timeout_seconds:g} seconds") from None
 
-    async def _address(self, domain: str) -> IPv4Address | IPv6Address:
+    async def _fetch(self, domain: str) -> str:
+        """From the first usable address that takes the connection, in the order DNS gave."""
+        addresses = await self._addresses(domain)
+        for address in addresses[:-1]:
+            try:
+                return await self._get(domain, address)
+            except Unreachable:
+                continue
+        return await self._get(domain, addresses[-1])
+
+    async def _addresses(self, domain: str) -> list[IPv4Address | IPv6Address]:
         try:
             addresses = await self.resolver.addresses(domain)
         except LookupFailed as failure:
@@ -85,7 +127,7 @@ class FileFetcher:
         if not usable:
             listed = ", ".join(str(address) for address in addresses)
             raise FetchFailed(f"{domain} resolves only to non-public addresses ({listed})")
-        return usable[0]
+        return usable
 
     async def _get(self, domain: str, address: IPv4Address | IPv6Address) -> str:
         https = self.scheme == "https"
@@ -100,7 +142,7 @@ class FileFetcher:
         except ssl.SSLError as error:
             raise FetchFailed(f"the TLS handshake with {domain} failed ({error.reason})") from None
         except OSError as error:
-            raise FetchFailed(f"could not connect to {address} port {port} ({error})") from None
+            raise Unreachable(f"could not connect to {address} port {port} ({error})") from None
         try:
             host = domain if self.port is None else f"{domain}:{port}"
             writer.write(
@@ -123,7 +165,7 @@ class FileFetcher:
 
 async def _read_answer(reader: asyncio.StreamReader) -> _Answer:
     answer = _Answer()
-    parser = httptools.HttpResponseParser(answer)
+    parser = answer.parser = httptools.HttpResponseParser(answer)
     received = 0
     while not answer.complete:
         try:
@@ -134,13 +176,11 @@ async def _read_answer(reader: asyncio.StreamReader) -> _Answer:
         if received > MAX_RESPONSE_BYTES:
             raise FetchFailed(f"the answer is larger than {MAX_RESPONSE_BYTES} bytes")
         if not chunk:
-            # A body without a stated length ends when the connection closes; one cut short
-            # of its stated length simply will not match the token.
-            answer.complete = answer.headers_done
+            # Only a body without a stated length may end with the connection.
+            answer.complete = answer.headers_done and not answer.delimited
             break
         try:
             parser.feed_data(chunk)
-            answer.status = parser.get_status_code() or answer.status
         except httptools.HttpParserError:
             raise FetchFailed("the answer is not valid HTTP") from None
         if answer.too_large:
