@@ -240,6 +240,7 @@ def test_commands_on_an_empty_or_unmigrated_database(orbito, tmp_path: Path) -> 
     assert orbito("websites", "list").stdout.strip() == "no websites"
     assert orbito("websites", "list", "--json").stdout.strip() == "[]"
 
+    (tmp_path / "new.db").touch()  # an empty SQLite database, never migrated
     environment = {**os.environ, "ORBITO_DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"}
     result = subprocess.run(
         [str(ORBITO), "websites", "list"], capture_output=True, text=True, env=environment
@@ -254,3 +255,56 @@ def test_a_grace_outside_the_range_is_a_usage_error(orbito) -> None:  # type: ig
     result = orbito("keys", "rotate", "shop.example", "--grace-seconds", "604801")
     assert result.returncode == 2
     assert "604801 is not between 0 and 604800" in result.stderr
+
+
+async def test_tables_show_format_characters_as_escapes(client: httpx.AsyncClient, orbito) -> None:  # type: ignore[no-untyped-def]
+    registration = {
+        "domain": "shop.example",
+        "owner_email": "owner@shop.example",
+        "website_name": "\u202eevil",
+    }
+    assert (await client.post("/websites/register", json=registration)).status_code == 201
+
+    table = await in_thread(orbito, "websites", "list")
+    as_json = await in_thread(orbito, "websites", "list", "--json")
+
+    assert "\u202e" not in table.stdout
+    assert "\\u202eevil" in table.stdout
+    assert json.loads(as_json.stdout)[0]["website_name"] == "\u202eevil"
+
+
+def test_a_missing_sqlite_file_is_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.db"
+    environment = {**os.environ, "ORBITO_DATABASE_URL": f"sqlite:///{missing}"}
+    result = subprocess.run(
+        [str(ORBITO), "websites", "list"], capture_output=True, text=True, env=environment
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"orbito: there is no database file at {missing};")
+    assert not missing.exists()
+
+
+def test_a_file_that_is_no_database_is_named_so(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"not a database at all" * 100)
+    environment = {**os.environ, "ORBITO_DATABASE_URL": f"sqlite:///{junk}"}
+    result = subprocess.run(
+        [str(ORBITO), "websites", "list"], capture_output=True, text=True, env=environment
+    )
+    assert result.returncode == 1
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line == "orbito: cannot use the database: file is not a database"
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(orbito, migrated_database: str) -> None:  # type: ignore[no-untyped-def]
+    environment = {**os.environ, "ORBITO_DATABASE_URL": migrated_database}
+    process = subprocess.Popen(
+        [str(ORBITO), "websites", "list"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment,
+    )
+    assert process.stdout is not None
+    process.stdout.close()
+    _, errors = process.communicate(timeout=60)
+    assert b"Traceback" not in errors

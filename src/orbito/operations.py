@@ -9,10 +9,15 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import sys
+import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
+
+from sqlalchemy.engine import make_url
 
 from orbito.actions import repository as actions
 from orbito.db.engine import Database, open_database
@@ -86,13 +91,23 @@ def run(arguments: argparse.Namespace, settings: Settings) -> int:
     except OrbitoError as error:  # the database could not be reached or refused the work
         cause = error.__cause__ or error
         reason = str(getattr(cause, "orig", None) or cause).splitlines()[0]
-        print(f"orbito: {error.message.rstrip('.')}: {reason}", file=sys.stderr)
+        print(f"orbito: cannot use the database: {reason}", file=sys.stderr)
         return 1
-    print(text)
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:  # the reader stopped early (`| head`); nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
 
 
 async def _run(arguments: argparse.Namespace, settings: Settings) -> str:
+    url = make_url(settings.database_url)
+    # SQLite would create a missing file, and the command would then speak of an empty one.
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        raise CommandFailed(
+            f"there is no database file at {url.database}; ORBITO_DATABASE_URL names the"
+            " server's database (relative paths start from the current directory)"
+        )
     db = open_database(settings)
     try:
         if await db.read(schema_revision) != SCHEMA_REVISION:
@@ -178,7 +193,7 @@ async def _rotate_key(db: Database, arguments: argparse.Namespace) -> str:
     row = await _website(db, arguments.website)
     api_key, now = new_api_key(), utc_now()
     retire_at = now + timedelta(seconds=arguments.grace_seconds)
-    await db.write(websites.rotate_keys, row["id"], key_digest(api_key), retire_at, now)
+    await db.write(websites.rotate_keys, row["id"], None, key_digest(api_key), retire_at, now)
     log.info(
         "key.rotated", extra={"website_id": row["id"], "grace_seconds": arguments.grace_seconds}
     )
@@ -249,7 +264,12 @@ def _cell(value: Any) -> str:
         return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    # Stored text may hold format characters (right-to-left overrides, say) that would
+    # rearrange a terminal's line; they are shown as escapes instead.
+    return "".join(
+        f"\\u{ord(character):04x}" if unicodedata.category(character) in ("Cc", "Cf") else character
+        for character in str(value)
+    )
 
 
 def _table(rows: list[dict], columns: tuple[str, ...]) -> str:
