@@ -115,6 +115,7 @@ async def test_contract_example_flow_works_end_to_end_over_loopback(
         "total_actions": 1,
         "active_actions": 0,
         "verified": False,
+        "auto_disable_after_failures": None,
     }
 
     assert deleted.status_code == 200

@@ -111,7 +111,7 @@ async def test_no_cors_headers_without_an_origin(client: httpx.AsyncClient) -> N
         ("/actions/x/status", "OPTIONS, PATCH"),
         ("/actions/x/usage", "OPTIONS, POST"),
         ("/websites/register", "OPTIONS, POST"),
-        ("/websites/abc", "GET, OPTIONS"),
+        ("/websites/abc", "GET, OPTIONS, PATCH"),
         ("/no/such/path", "OPTIONS"),
     ],
 )

@@ -22,7 +22,7 @@ async def test_an_unknown_route_is_404_not_found(client: httpx.AsyncClient) -> N
         ("PUT", "/websites/register", "OPTIONS, POST"),
         ("GET", "/actions/x/usage", "OPTIONS, POST"),
         ("PUT", "/actions/x/status", "OPTIONS, PATCH"),
-        ("DELETE", "/websites/abc", "GET, OPTIONS"),
+        ("DELETE", "/websites/abc", "GET, OPTIONS, PATCH"),
     ],
 )
 async def test_a_wrong_method_is_405_with_allow(

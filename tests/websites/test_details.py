@@ -24,6 +24,7 @@ async def test_details_count_all_and_active_actions(client: httpx.AsyncClient) -
         "total_actions": 3,
         "active_actions": 2,
         "verified": False,
+        "auto_disable_after_failures": None,
     }
 
 

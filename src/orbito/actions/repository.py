@@ -283,27 +283,26 @@ def record_failure(
     )
 
 
-def failures(connection: Connection, website_id: str) -> list[Any]:
-    """Every action of the website with its failure record, one row per reason seen."""
-    query = (
+def owned_actions(connection: Connection, website_id: str) -> tuple[list[Any], list[Any]]:
+    """Every action of the website, active or not, and its failure counts by reason."""
+    listed = connection.execute(
         select(
-            actions.c.action_id,
-            actions.c.is_active,
-            actions.c.failure_count,
+            *DISCOVERY_COLUMNS,
+            actions.c.created_at,
+            actions.c.registered_at,
+            actions.c.updated_at,
             actions.c.consecutive_failures,
-            actions.c.last_failure_at,
             actions.c.last_failure_reason,
             actions.c.last_failure_message,
             actions.c.auto_disabled_at,
-            action_failures.c.reason,
-            action_failures.c.count,
-        )
-        .select_from(
-            actions.outerjoin(action_failures, action_failures.c.action_pk == actions.c.id)
-        )
+        ).where(actions.c.website_id == website_id)
+    ).all()
+    by_reason = connection.execute(
+        select(actions.c.action_id, action_failures.c.reason, action_failures.c.count)
+        .select_from(actions.join(action_failures, action_failures.c.action_pk == actions.c.id))
         .where(actions.c.website_id == website_id)
-    )
-    return list(connection.execute(query).all())
+    ).all()
+    return list(listed), list(by_reason)
 
 
 _DELETE_ACTION = delete(actions).where(_ONE_ACTION)

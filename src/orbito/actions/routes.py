@@ -16,6 +16,8 @@ from orbito.actions.schemas import (
     ActionRegistered,
     ActionRegistration,
     Discovery,
+    FailureRecorded,
+    FailureReport,
     StatusChange,
     StatusChanged,
     ToolExport,
@@ -226,6 +228,20 @@ async def set_status(action_id: ActionIdInPath, request: Request) -> JSONRespons
 )
 async def record_usage(action_id: ActionIdInPath, request: Request) -> JSONResponse:
     return await _act_on(request, action_id, USAGE, service.record_usage)
+
+
+@router.post(
+    "/{action_id}/failures",
+    summary="Report that running an action failed (counted against the usage limit)",
+    responses={200: {"model": FailureRecorded}, **errors(400, 401, ActionNotFound, 413, 429)},
+    openapi_extra={**request_body(FailureReport), **KEYED_OPERATION},
+)
+async def report_failure(action_id: ActionIdInPath, request: Request) -> JSONResponse:
+    holder = await authorize(request, USAGE)
+    report = validate(FailureReport, await read_json_object(request))
+    action_id = _checked_action_id(action_id)
+    app = parts(request)
+    return JSONResponse(await service.record_failure(app.db, app.caches, holder, action_id, report))
 
 
 @router.delete(

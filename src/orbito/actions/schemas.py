@@ -305,3 +305,33 @@ class ToolExport(BaseModel):
     actions: dict[str, ExportedAction] = Field(description="Each tool's name: the action it runs.")
     total_count: int
     verified: bool
+
+
+FAILURE_REASONS = ("selector_not_found", "parameter_invalid", "execution_error", "other")
+
+
+class FailureReport(BaseModel):
+    model_config = ConfigDict(
+        strict=True,
+        extra="ignore",
+        json_schema_extra={
+            "examples": [{"reason": "selector_not_found", "message": "no element matched"}]
+        },
+    )
+
+    reason: Literal["selector_not_found", "parameter_invalid", "execution_error", "other"]
+    message: str | None = Field(default=None, max_length=1000)
+
+    @field_validator("message")
+    @classmethod
+    def _prose(cls, value: str | None) -> str | None:
+        return None if value is None else check_prose(value)
+
+
+class FailureRecorded(BaseModel):
+    success: bool
+    action_id: str
+    failure_count: int
+    consecutive_failures: int
+    is_active: bool
+    auto_disabled: bool = Field(description="Whether this report switched the action off.")

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from orbito.actions import repository, tools
 from orbito.actions.listing import Listing, Rendered
-from orbito.actions.schemas import ActionRegistration
+from orbito.actions.schemas import ActionRegistration, FailureReport
 from orbito.cache import Caches
 from orbito.db.engine import Database
 from orbito.errors import ActionLimitExceeded, ActionNotFound, DomainNotFound
@@ -193,3 +193,34 @@ async def delete_action(db: Database, caches: Caches, holder: KeyHolder, action_
         raise ActionNotFound(details={"action_id": action_id})
     log.info("action.deleted", extra={"website_id": holder.website_id, "action_id": action_id})
     return {"success": True, "action_id": action_id, "deleted_at": iso_utc(now)}
+
+
+async def record_failure(
+    db: Database, caches: Caches, holder: KeyHolder, action_id: str, report: FailureReport
+) -> dict:
+    recorded = await db.write(
+        repository.record_failure,
+        holder.website_id,
+        action_id,
+        report.reason,
+        report.message,
+        utc_now(),
+    )
+    caches.actions_changed(holder.website_id)
+    if recorded is None:
+        raise ActionNotFound(details={"action_id": action_id})
+    if recorded.auto_disabled:
+        extra = {
+            "website_id": holder.website_id,
+            "action_id": action_id,
+            "consecutive_failures": recorded.consecutive_failures,
+        }
+        log.info("action.auto_disabled", extra=extra)
+    return {
+        "success": True,
+        "action_id": action_id,
+        "failure_count": recorded.failure_count,
+        "consecutive_failures": recorded.consecutive_failures,
+        "is_active": recorded.is_active,
+        "auto_disabled": recorded.auto_disabled,
+    }

@@ -119,6 +119,18 @@ def rotate_keys(
     return True
 
 
+def change_settings(
+    connection: Connection, website_id: str, auto_disable_after_failures: int | None
+) -> dict | None:
+    """Set the owner's settings; the website's details after, or None if there is none."""
+    connection.execute(
+        update(websites)
+        .where(websites.c.id == website_id)
+        .values(auto_disable_after_failures=auto_disable_after_failures)
+    )
+    return website_with_counts(connection, website_id)
+
+
 def website_with_counts(connection: Connection, website_id: str) -> dict | None:
     query = _with_counts(select(websites)).where(websites.c.id == website_id)
     row = connection.execute(query).mappings().one_or_none()

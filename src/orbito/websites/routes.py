@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter, Request
 
-from orbito.actions import series
+from orbito.actions import owned, series
 from orbito.context import KEYED_OPERATION, authorize, limit_client, parts
 from orbito.errors import DomainAlreadyExists, InvalidSchema, WebsiteNotFound
 from orbito.jsonbody import read_json_object
@@ -17,6 +17,7 @@ from orbito.verification.checks import METHODS
 from orbito.websites import service
 from orbito.websites.schemas import (
     KeyRotation,
+    OwnedActions,
     RegisteredWebsite,
     RotatedKey,
     UsageSeries,
@@ -24,6 +25,7 @@ from orbito.websites.schemas import (
     VerificationCheck,
     WebsiteDetails,
     WebsiteRegistration,
+    WebsiteSettings,
 )
 
 router = APIRouter(prefix="/api/v1/websites", tags=["websites"])
@@ -53,6 +55,21 @@ async def register_website(request: Request) -> JSONResponse:
 async def website_details(website_id: str, request: Request) -> JSONResponse:
     holder = await authorize(request, KEYED)
     return JSONResponse(await service.website_details(parts(request).db, holder, website_id))
+
+
+@router.patch(
+    "/{website_id}",
+    summary="Change the owner's settings of the key's website",
+    responses={200: {"model": WebsiteDetails}, **errors(400, 401, WebsiteNotFound, 413, 429)},
+    openapi_extra={**request_body(WebsiteSettings), **KEYED_OPERATION},
+)
+async def change_settings(website_id: str, request: Request) -> JSONResponse:
+    holder = await authorize(request, KEYED)
+    changed = validate(WebsiteSettings, await read_json_object(request))
+    answer = await service.change_settings(
+        parts(request).db, holder, website_id, changed.auto_disable_after_failures
+    )
+    return JSONResponse(answer)
 
 
 @router.post(
@@ -133,3 +150,14 @@ async def usage_series(website_id: str, request: Request) -> JSONResponse:
 
 def _whole_number(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else None
+
+
+@router.get(
+    "/{website_id}/actions",
+    summary="Every action of the key's website, active or not, with its failure record",
+    responses={200: {"model": OwnedActions}, **errors(401, WebsiteNotFound, 429)},
+    openapi_extra=KEYED_OPERATION,
+)
+async def owned_actions(website_id: str, request: Request) -> JSONResponse:
+    holder = await authorize(request, KEYED)
+    return JSONResponse(await owned.owned_actions(parts(request).db, holder, website_id))

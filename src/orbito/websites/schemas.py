@@ -1,6 +1,6 @@
 """What website registration accepts and what the website routes answer."""
 
-from typing import Literal
+from typing import Any, Literal
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -75,6 +75,27 @@ class WebsiteDetails(BaseModel):
     total_actions: int
     active_actions: int
     verified: bool = Field(description="Whether the domain's owner has proved holding it.")
+    auto_disable_after_failures: int | None
+
+
+MAX_FAILURES_IN_A_ROW = 10_000
+
+
+class WebsiteSettings(BaseModel):
+    model_config = ConfigDict(
+        strict=True,
+        extra="ignore",
+        json_schema_extra={
+            "examples": [{"auto_disable_after_failures": 5}, {"auto_disable_after_failures": None}]
+        },
+    )
+
+    auto_disable_after_failures: int | None = Field(
+        ge=1,
+        le=MAX_FAILURES_IN_A_ROW,
+        description="Switch an action off after this many failures in a row with no use "
+        "between them; null never does.",
+    )
 
 
 class KeyRotation(BaseModel):
@@ -167,3 +188,40 @@ class UsageSeries(BaseModel):
     dates: list[str] = Field(description="Each day (UTC) as YYYY-MM-DD, oldest first.")
     total: list[int] = Field(description="Uses per day of all the website's actions.")
     actions: list[ActionUsage]
+
+
+class LastFailure(BaseModel):
+    at: str
+    reason: str
+    message: str | None
+
+
+class OwnedAction(BaseModel):
+    action_id: str
+    intent: str
+    description: str
+    selector: str
+    parameters: dict[str, dict[str, Any]]
+    position: dict[str, float] | None
+    metadata: dict[str, Any]
+    is_active: bool
+    usage_count: int
+    last_used: str | None
+    failure_count: int
+    last_failure_at: str | None
+    created_at: str
+    registered_at: str
+    updated_at: str
+    consecutive_failures: int = Field(description="Failures since the last use or status change.")
+    failures_by_reason: dict[str, int]
+    last_failure: LastFailure | None
+    auto_disabled_at: str | None = Field(
+        description="When failures in a row switched the action off; null once the owner sets "
+        "its status."
+    )
+
+
+class OwnedActions(BaseModel):
+    website_id: str
+    actions: list[OwnedAction]
+    total_count: int

@@ -88,7 +88,22 @@ def describe(row: dict) -> dict:
         "total_actions": int(row["total_actions"]),
         "active_actions": int(row["active_actions"]),
         "verified": row["verified_at"] is not None,
+        "auto_disable_after_failures": row["auto_disable_after_failures"],
     }
+
+
+async def change_settings(
+    db: Database, holder: KeyHolder, website_id: str, auto_disable_after_failures: int | None
+) -> dict:
+    own_website(holder, website_id)
+    row = await db.write(repository.change_settings, holder.website_id, auto_disable_after_failures)
+    if row is None:
+        raise WebsiteNotFound(details={"website_id": website_id})
+    log.info(
+        "website.settings_changed",
+        extra={"website_id": holder.website_id, "auto_disable": auto_disable_after_failures},
+    )
+    return describe(row)
 
 
 async def rotate_key(
