@@ -84,7 +84,7 @@ def open_dashboard(browser: Any, server: LiveServer, site: dict, **context: Any)
 def rows(page: Any) -> list[dict[str, str]]:
     return page.eval_on_selector_all(
         "#actions tbody tr",
-        """rows => rows.map(row => Object.fromEntries(
+        """rows => rows.filter(row => !row.hidden).map(row => Object.fromEntries(
             [...row.cells].map(cell => [cell.dataset.label, cell.innerText.trim()])
               .concat([["id", row.dataset.actionId]])))""",
     )
@@ -157,6 +157,9 @@ def test_an_owner_sees_switches_deletes_and_charts_their_actions(
     assert discovered(server, active=True) == ["add-to-cart", "newsletter"]
     assert discovered(server, active=False) == ["checkout"]
     assert page.is_checked("tr[data-action-id=checkout] input[role=switch]") is False
+    # The refreshed table gives the switch its focus back, so a second Space undoes it.
+    focused = page.evaluate("() => document.activeElement.closest('tr').dataset.actionId")
+    assert focused == "checkout"
 
     # Delete asks first; cancelling keeps the action.
     page.click("tr[data-action-id=newsletter] button.danger")
@@ -230,3 +233,34 @@ def test_errors_read_as_plain_sentences(
     assert offline.inner_text("#message") == (
         "The Orbito backend could not be reached. Check the connection and try again."
     )
+
+
+def test_failures_and_the_switch_off_they_caused_are_shown(
+    browser: Any, server: LiveServer
+) -> None:
+    site = seed(server)
+    page = open_dashboard(browser, server, site, viewport={"width": 1280, "height": 900})
+    page.wait_for_selector("#actions tbody tr")
+
+    page.fill("#auto-disable", "2")
+    page.click("#settings button[type=submit]")
+    expect(page.locator("#message")).to_have_text(
+        "Actions now switch off after 2 failures in a row."
+    )
+    key = {"X-API-Key": site["api_key"]}
+    for message in ("no element matched", "still nothing"):
+        report = {"reason": "selector_not_found", "message": message}
+        httpx.post(f"{server.api}/actions/checkout/failures", json=report, headers=key)
+    page.select_option("#chart-days", "7")  # any refresh
+    expect(page.locator("tr[data-action-id=checkout] td[data-label=Failures]")).to_contain_text(
+        "Switched off on "
+    )
+
+    failures = page.inner_text("tr[data-action-id=checkout] td[data-label=Failures]")
+    assert failures.splitlines()[0] == "2 (selector not found: 2)"
+    assert failures.splitlines()[1].endswith("“still nothing”")
+    assert failures.splitlines()[2].endswith("after 2 failures in a row.")
+    assert page.is_checked("tr[data-action-id=checkout] input[role=switch]") is False
+    assert "checkout" not in discovered(server, active=True)
+    details = httpx.get(f"{server.api}/websites/{site['website_id']}", headers=key).json()
+    assert details["auto_disable_after_failures"] == 2
