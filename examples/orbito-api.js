@@ -2,15 +2,18 @@
 // never parse an error themselves:
 //
 //   { ok, status, data, error: { code, message, details } | null,
-//     requestId, retryAfter, rateLimit: { limit, remaining, reset } }
+//     requestId, etag, retryAfter, rateLimit: { limit, remaining, reset } }
+//
+// A 304 (the answer to a request that sent If-None-Match with a current tag) is ok, with
+// data null: the caller keeps what it had.
 //
 // Every error the API gives has the same envelope, {"error": {"code", "message", "details"}};
 // a network failure is reported here with the code NETWORK_ERROR and status 0.
 
-export async function callOrbito(api, path, { method = "GET", key, body, query } = {}) {
+export async function callOrbito(api, path, { method = "GET", key, body, query, headers: extra } = {}) {
   const url = new URL(api + path);
   for (const [name, value] of Object.entries(query ?? {})) url.searchParams.set(name, value);
-  const headers = {};
+  const headers = { ...extra };
   if (key) headers["X-API-Key"] = key;
   if (body !== undefined) headers["Content-Type"] = "application/json";
 
@@ -20,11 +23,14 @@ export async function callOrbito(api, path, { method = "GET", key, body, query }
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
+      // The caller keeps answers by their tags; the browser's cache would answer for it.
+      cache: "no-store",
     });
   } catch (failure) {
     return answer(0, null, { code: "NETWORK_ERROR", message: String(failure), details: {} });
   }
 
+  if (response.status === 304) return answer(304, null, null, response.headers);
   const payload = await response.json().catch(() => null);
   const error = response.ok
     ? null
@@ -41,6 +47,7 @@ function answer(status, data, error, headers = new Headers()) {
     data,
     error,
     requestId: headers.get("X-Request-ID"),
+    etag: headers.get("ETag"),
     retryAfter: number("Retry-After"), // seconds to wait after a 429
     rateLimit: {
       limit: number("X-RateLimit-Limit"),

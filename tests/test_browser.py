@@ -148,3 +148,39 @@ def test_errors_and_limits_are_readable_by_the_page(page: Any) -> None:
     assert refused["error"]["code"] == "RATE_LIMIT_EXCEEDED"
     assert 1 <= refused["retryAfter"] <= 60
     assert refused["error"]["details"]["retry_after"] == refused["retryAfter"]
+
+
+def test_the_extension_asks_for_tools_by_tag_and_reports_a_failure(
+    page: Any, api: LiveServer
+) -> None:
+    call(page, "await sdk.registerPageActions({ api, key });")
+
+    first = call(page, "return await extension.exportTools({ api });")
+    again = call(page, "return await extension.exportTools({ api });")
+    openai = call(page, "return await extension.exportTools({ api, format: 'openai' });")
+    elsewhere = call(page, "return await extension.exportTools({ api, pagePath: '/other' });")
+    page.evaluate("() => document.querySelector('#add-to-cart').remove()")
+    outcome = call(page, "return await extension.runIntent({ api, intent: 'addToCart' });")
+    changed = call(page, "return await extension.exportTools({ api });")
+    found = call(page, "return await extension.discoverActions({ api });")
+
+    assert (first["status"], first["fromCache"]) == (200, False)
+    assert first["etag"].startswith('W/"')
+    names = [tool["name"] for tool in first["data"]["tools"]]
+    assert names == ["add-to-cart", "checkout", "choose-quantity"]
+    assert first["data"]["actions"]["add-to-cart"]["selector"] == '[data-orbito-id="add-to-cart"]'
+    schema = first["data"]["tools"][2]["inputSchema"]
+    assert schema["required"] == ["quantity"]
+    assert schema["properties"]["quantity"] == {"type": "integer", "description": "How many"}
+    # The second ask sent the tag across origins and was told the answer still stands.
+    assert (again["status"], again["fromCache"]) == (304, True)
+    assert again["data"] == first["data"]
+    assert openai["data"]["tools"][0]["function"]["name"] == "add-to-cart"
+    assert elsewhere["data"]["tools"] == []
+    assert outcome["ran"] is False
+    assert outcome["failure"]["ok"] is True
+    assert outcome["failure"]["data"]["failure_count"] == 1
+    # A failure changes discovery's answer, not the tools': the tag still stands for them.
+    assert changed["status"] == 304
+    [action] = [a for a in found["data"]["actions"] if a["action_id"] == "add-to-cart"]
+    assert action["failure_count"] == 1

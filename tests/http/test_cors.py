@@ -11,6 +11,7 @@ EXPOSED = {
     "x-ratelimit-remaining",
     "x-ratelimit-reset",
     "retry-after",
+    "etag",
 }
 
 
@@ -38,7 +39,8 @@ async def test_preflights_are_answered_without_a_key(client: httpx.AsyncClient, 
     assert response.headers["access-control-allow-origin"] == "*"
     assert response.headers["access-control-allow-methods"] == "GET, POST, PATCH, DELETE, OPTIONS"
     assert (
-        response.headers["access-control-allow-headers"] == "Content-Type, X-API-Key, X-Request-ID"
+        response.headers["access-control-allow-headers"]
+        == "Content-Type, X-API-Key, X-Request-ID, If-None-Match"
     )
     assert response.headers["access-control-max-age"] == "7200"
     assert "access-control-allow-credentials" not in response.headers

@@ -3,9 +3,11 @@
 from orbito.http.asgi import Send
 
 ALLOWED_METHODS = b"GET, POST, PATCH, DELETE, OPTIONS"
-ALLOWED_HEADERS = b"Content-Type, X-API-Key, X-Request-ID"
+# If-None-Match, so that a page's script can revalidate discovery and tool export by tag.
+ALLOWED_HEADERS = b"Content-Type, X-API-Key, X-Request-ID, If-None-Match"
 EXPOSED_HEADERS = (
-    b"X-Request-ID, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After"
+    b"X-Request-ID, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After,"
+    b" ETag"
 )
 PREFLIGHT_MAX_AGE = b"7200"
 
