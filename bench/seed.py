@@ -3,8 +3,6 @@
 import asyncio
 from dataclasses import dataclass, field
 
-import orjson
-
 from orbito.actions import service as actions
 from orbito.actions.schemas import ActionRegistration
 from orbito.cache import Caches
@@ -91,9 +89,9 @@ def stored_usage(database_url: str, domain: str) -> int:
     async def read() -> int:
         db = open_database(Settings(_env_file=None, database_url=database_url))
         try:
-            answer = orjson.loads(await actions.discover_actions(db, NO_CACHE, domain, True, False))
+            found = await actions.listing(db, NO_CACHE, domain, True, False)
         finally:
             await db.dispose()
-        return answer["actions"][0]["usage_count"]
+        return found.actions[0]["usage_count"]
 
     return asyncio.run(read())

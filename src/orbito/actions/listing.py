@@ -14,6 +14,8 @@ from typing import Any
 
 import orjson
 
+from orbito.timefmt import iso_utc
+
 # Smaller answers go as they are: compressing them saves less than it costs.
 COMPRESS_FROM_BYTES = 4096
 # Distinct page paths (and formats) kept rendered per listing; the rest are rebuilt as asked.
@@ -82,6 +84,24 @@ def preferred_encoding(accepted: str) -> str | None:
         if weights.get(encoding, weights.get("*", 0.0)) > 0:
             return encoding
     return None
+
+
+def listed_action(row: Any) -> dict:
+    """An action as discovery lists it, from a row holding the discovery columns."""
+    return {
+        "action_id": row.action_id,
+        "intent": row.intent,
+        "description": row.description,
+        "selector": row.selector,
+        "parameters": row.parameters,
+        "position": row.position,
+        "metadata": row.meta,
+        "is_active": row.is_active,
+        "usage_count": row.usage_count,
+        "last_used": iso_utc(row.last_used),
+        "failure_count": row.failure_count,
+        "last_failure_at": iso_utc(row.last_failure_at),
+    }
 
 
 @dataclass

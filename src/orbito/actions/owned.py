@@ -6,6 +6,7 @@ the setting, and why an action was switched off, under the key's own limit.
 """
 
 from orbito.actions import repository
+from orbito.actions.listing import listed_action
 from orbito.db.engine import Database
 from orbito.timefmt import iso_utc
 from orbito.websites.repository import KeyHolder
@@ -20,18 +21,7 @@ async def owned_actions(db: Database, holder: KeyHolder, website_id: str) -> dic
         reasons.setdefault(action_id, {})[reason] = int(count)
     listed = [
         {
-            "action_id": row.action_id,
-            "intent": row.intent,
-            "description": row.description,
-            "selector": row.selector,
-            "parameters": row.parameters,
-            "position": row.position,
-            "metadata": row.meta,
-            "is_active": row.is_active,
-            "usage_count": row.usage_count,
-            "last_used": iso_utc(row.last_used),
-            "failure_count": row.failure_count,
-            "last_failure_at": iso_utc(row.last_failure_at),
+            **listed_action(row),
             "created_at": iso_utc(row.created_at),
             "registered_at": iso_utc(row.registered_at),
             "updated_at": iso_utc(row.updated_at),

@@ -8,7 +8,7 @@ import orjson
 from sqlalchemy.engine import Connection
 
 from orbito.actions import repository, tools
-from orbito.actions.listing import Listing, Rendered
+from orbito.actions.listing import Listing, Rendered, listed_action
 from orbito.actions.schemas import ActionRegistration, FailureReport
 from orbito.cache import Caches
 from orbito.db.engine import Database
@@ -109,23 +109,7 @@ async def listing(
     website, rows = await db.read(_listing, domain, website, is_active)
     if website is None or (require_verified and not website.verified):
         raise DomainNotFound(details={"domain": domain})
-    listed = [
-        {
-            "action_id": row.action_id,
-            "intent": row.intent,
-            "description": row.description,
-            "selector": row.selector,
-            "parameters": row.parameters,
-            "position": row.position,
-            "metadata": row.meta,
-            "is_active": row.is_active,
-            "usage_count": row.usage_count,
-            "last_used": iso_utc(row.last_used),
-            "failure_count": row.failure_count,
-            "last_failure_at": iso_utc(row.last_failure_at),
-        }
-        for row in rows
-    ]
+    listed = [listed_action(row) for row in rows]
     found = Listing(domain, website.verified, listed)
     caches.domains.put(domain, website)
     caches.discovery.put((website.website_id, is_active), found)

@@ -90,17 +90,23 @@ actions = Table(
     UniqueConstraint("website_id", "action_id", name="uq_actions_website_action"),
 )
 
+
+def _action_reference() -> Column:
+    """The first part of the key of a table of per-action counts; gone with its action."""
+    return Column(
+        "action_pk",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("actions.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+
+
 # Each use of an action also counts in its day (UTC), in the same transaction, so that a
 # website's daily series adds up to its actions' usage counts from the day buckets began.
 usage_days = Table(
     "usage_days",
     metadata,
-    Column(
-        "action_pk",
-        BigInteger().with_variant(Integer, "sqlite"),
-        ForeignKey("actions.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _action_reference(),
     Column("day", Date, primary_key=True),
     Column("count", BigInteger, nullable=False),
 )
@@ -108,12 +114,7 @@ usage_days = Table(
 action_failures = Table(
     "action_failures",
     metadata,
-    Column(
-        "action_pk",
-        BigInteger().with_variant(Integer, "sqlite"),
-        ForeignKey("actions.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _action_reference(),
     Column("reason", String(32), primary_key=True),
     Column("count", BigInteger, nullable=False),
 )

@@ -6,8 +6,7 @@ ALLOWED_METHODS = b"GET, POST, PATCH, DELETE, OPTIONS"
 # If-None-Match, so that a page's script can revalidate discovery and tool export by tag.
 ALLOWED_HEADERS = b"Content-Type, X-API-Key, X-Request-ID, If-None-Match"
 EXPOSED_HEADERS = (
-    b"X-Request-ID, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After,"
-    b" ETag"
+    b"X-Request-ID, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, ETag"
 )
 PREFLIGHT_MAX_AGE = b"7200"
 

@@ -1,10 +1,11 @@
 """What website registration accepts and what the website routes answer."""
 
-from typing import Any, Literal
+from typing import Literal
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from orbito.actions.schemas import DiscoveredAction
 from orbito.text import check_line
 from orbito.websites.domains import InvalidDomain, normalise_domain
 
@@ -196,19 +197,7 @@ class LastFailure(BaseModel):
     message: str | None
 
 
-class OwnedAction(BaseModel):
-    action_id: str
-    intent: str
-    description: str
-    selector: str
-    parameters: dict[str, dict[str, Any]]
-    position: dict[str, float] | None
-    metadata: dict[str, Any]
-    is_active: bool
-    usage_count: int
-    last_used: str | None
-    failure_count: int
-    last_failure_at: str | None
+class OwnedAction(DiscoveredAction):
     created_at: str
     registered_at: str
     updated_at: str
