@@ -199,3 +199,24 @@ async def test_a_refused_action_id_is_told_the_rule_not_a_pattern(
     assert response.json()["error"]["details"]["fields"] == [
         {"field": "action_id", "message": ACTION_ID_RULE}
     ]
+
+
+async def test_parameters_are_at_most_8_kib_as_json(client: httpx.AsyncClient) -> None:
+    site = await register_website(client)
+    big = {"p": {"type": "string", "default": "x" * 8200}}
+    just = {"p": {"type": "string", "default": "x" * 8000}}
+
+    refused = await client.post(
+        "/actions/register", json=action_body("big", parameters=big), headers=keyed(site["api_key"])
+    )
+    accepted = await client.post(
+        "/actions/register",
+        json=action_body("just", parameters=just),
+        headers=keyed(site["api_key"]),
+    )
+
+    assert refused.status_code == 400
+    assert refused.json()["error"]["details"]["fields"] == [
+        {"field": "parameters", "message": "parameters must be at most 8192 bytes as JSON"}
+    ]
+    assert accepted.status_code == 200

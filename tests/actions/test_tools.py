@@ -123,6 +123,14 @@ def test_tool_names_are_unique_and_valid_whatever_the_ids() -> None:
     assert names == tool_names(ids)
 
 
+def test_a_valid_id_keeps_its_own_name_even_when_another_would_change_into_it() -> None:
+    changed = tool_names(["x.y"])["x.y"]
+    names = tool_names(["x.y", changed])
+    assert names[changed] == changed
+    assert names["x.y"] not in (changed, "x.y")
+    assert tool_names([changed]) == {changed: changed}
+
+
 async def test_ids_that_are_not_valid_names_map_back_to_their_actions(
     client: httpx.AsyncClient,
 ) -> None:
@@ -147,7 +155,7 @@ async def test_ids_that_are_not_valid_names_map_back_to_their_actions(
     [
         ({"format": "yaml"}, "format"),
         ({"domain": "not a domain"}, "domain"),
-        ({"page_path": "x"}, "page_path"),
+        ({"page_path": "/" + "x" * 4096}, "page_path"),
     ],
 )
 async def test_bad_queries_are_refused(

@@ -5,6 +5,7 @@ with its entity tag (a digest of the body, so any change to the answer changes i
 compressed forms, each made the first time a client accepts it.
 """
 
+import asyncio
 import gzip
 import hashlib
 from collections import OrderedDict
@@ -18,8 +19,13 @@ from orbito.timefmt import iso_utc
 
 # Smaller answers go as they are: compressing them saves less than it costs.
 COMPRESS_FROM_BYTES = 4096
-# Distinct page paths (and formats) kept rendered per listing; the rest are rebuilt as asked.
+# Distinct page paths (and formats) kept rendered per listing, and the bytes they may hold in
+# all; past either, the oldest renderings are dropped and rebuilt if asked for again.
 RENDERED_PER_LISTING = 64
+RENDERED_BYTES_PER_LISTING = 16 * 1024 * 1024
+# Larger bodies are compressed on a worker thread (zlib and brotli let go of the interpreter
+# while they work), so that the event loop goes on answering everyone else.
+COMPRESS_ON_THREAD_FROM_BYTES = 256 * 1024
 _COMPRESSORS: dict[str, Callable[[bytes], bytes]] = {
     "br": lambda body: _brotli().compress(body, quality=5),
     "gzip": lambda body: gzip.compress(body, compresslevel=6, mtime=0),
@@ -36,7 +42,7 @@ def _brotli() -> Any:
 class Rendered:
     body: bytes
     etag: str
-    _encoded: dict[str, bytes] = field(default_factory=dict)
+    _encoded: dict[str, "asyncio.Future[bytes]"] = field(default_factory=dict)
 
     @classmethod
     def of(cls, answer: dict) -> "Rendered":
@@ -44,16 +50,32 @@ class Rendered:
         # Weak: the same tag names the answer whatever its encoding.
         return cls(body, f'W/"{hashlib.blake2b(body, digest_size=16).hexdigest()}"')
 
-    def encoded(self, accepted: str | None) -> tuple[bytes, str | None]:
-        """The body in the best encoding the client accepts, and that encoding's name."""
+    async def encoded(self, accepted: str | None) -> tuple[bytes, str | None]:
+        """The body in the best encoding the client accepts, and that encoding's name.
+
+        Each encoding is made once, however many requests ask for it at the same moment.
+        """
         if accepted is None or len(self.body) < COMPRESS_FROM_BYTES:
             return self.body, None
         encoding = preferred_encoding(accepted)
         if encoding is None:
             return self.body, None
-        if encoding not in self._encoded:
-            self._encoded[encoding] = _COMPRESSORS[encoding](self.body)
-        return self._encoded[encoding], encoding
+        made = self._encoded.get(encoding)
+        if made is None:
+            compress = _COMPRESSORS[encoding]
+            if len(self.body) < COMPRESS_ON_THREAD_FROM_BYTES:
+                made = asyncio.get_running_loop().create_future()
+                made.set_result(compress(self.body))
+            else:
+                made = asyncio.ensure_future(asyncio.to_thread(compress, self.body))
+            self._encoded[encoding] = made
+        return await asyncio.shield(made), encoding
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + sum(
+            len(made.result()) for made in self._encoded.values() if made.done()
+        )
 
     def matches(self, if_none_match: str | None) -> bool:
         """Whether an If-None-Match header names this answer (weak comparison)."""
@@ -127,6 +149,10 @@ class Listing:
         found = self._rendered.get(key)
         if found is None:
             found = self._rendered[key] = Rendered.of(build())
-            if len(self._rendered) > RENDERED_PER_LISTING:
+            while len(self._rendered) > 1 and (
+                len(self._rendered) > RENDERED_PER_LISTING
+                or sum(rendered.size for rendered in self._rendered.values())
+                > RENDERED_BYTES_PER_LISTING
+            ):
                 self._rendered.popitem(last=False)
         return found

@@ -11,6 +11,7 @@ from orbito.actions.schemas import (
     ACTION_ID_MAX_LENGTH,
     ACTION_ID_PATTERN,
     ACTION_ID_RULE,
+    MAX_PAGE_PATH,
     PAGE_PATH_RULE,
     ActionDeleted,
     ActionRegistered,
@@ -62,7 +63,7 @@ PAGE_PATH_PARAMETER = {
     "in": "query",
     "required": False,
     "description": "Only actions whose metadata.page_path is exactly this, and those without one",
-    "schema": {"type": "string", "pattern": "^/", "maxLength": 2048},
+    "schema": {"type": "string", "maxLength": MAX_PAGE_PATH},
 }
 IF_NONE_MATCH_PARAMETER = {
     "name": "If-None-Match",
@@ -148,7 +149,7 @@ async def discover_actions(request: Request) -> Response:
     if active is None:
         raise InvalidSchema.single("is_active", "must be true or false")
     found = await _listing(request, domain, active)
-    return _cached_answer(request, service.discovery_answer(found, page_path))
+    return await _cached_answer(request, service.discovery_answer(found, page_path))
 
 
 @router.get(
@@ -170,7 +171,7 @@ async def export_tools(request: Request) -> Response:
     if format not in tools.FORMATS:
         raise InvalidSchema.single("format", "must be mcp or openai")
     found = await _listing(request, domain, True)
-    return _cached_answer(request, service.tools_answer(found, format, page_path))
+    return await _cached_answer(request, service.tools_answer(found, format, page_path))
 
 
 def _domain(given: str | None) -> str:
@@ -194,12 +195,12 @@ async def _listing(request: Request, domain: str, active: bool) -> Listing:
     return await service.listing(app.db, app.caches, domain, active, require_verified)
 
 
-def _cached_answer(request: Request, rendered: Rendered) -> Response:
+async def _cached_answer(request: Request, rendered: Rendered) -> Response:
     """The answer, or 304 when the client holds it already; compressed when accepted."""
     headers = {"ETag": rendered.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
     if rendered.matches(request.headers.get("if-none-match")):
         return Response(status_code=304, headers=headers)
-    body, encoding = rendered.encoded(request.headers.get("accept-encoding"))
+    body, encoding = await rendered.encoded(request.headers.get("accept-encoding"))
     if encoding is not None:
         headers["Content-Encoding"] = encoding
     return Response(body, media_type="application/json", headers=headers)

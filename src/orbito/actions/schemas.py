@@ -18,7 +18,7 @@ from pydantic import (
 
 from orbito.actions.selectors import InvalidSelector, check_selector
 from orbito.jsonbody import json_depth_exceeds
-from orbito.text import check_line, check_prose, has_control_characters
+from orbito.text import check_line, check_prose
 
 # 1-128 characters of A-Za-z0-9_.:-, as an id travels in URL paths; but not "." or "..",
 # which clients resolve in a path, so that such an action could never be reached. Without
@@ -29,6 +29,9 @@ ACTION_ID_MAX_LENGTH = 128
 PARAMETER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 MAX_PARAMETERS = 50
 MAX_METADATA_BYTES = 4096
+# Every visitor's extension downloads every action: a bound on each keeps a site's answer
+# within megabytes, where a parameter's default alone could otherwise fill the whole body.
+MAX_PARAMETERS_BYTES = 8192
 # Free-form JSON is stored and sent back as given; a bound on nesting keeps it serialisable.
 MAX_NESTING = 32
 
@@ -185,6 +188,13 @@ class ActionRegistration(BaseModel):
     def _prose(cls, value: str | None) -> str | None:
         return None if value is None else check_prose(value)
 
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _parameters_size(cls, value: Any) -> Any:
+        if isinstance(value, dict) and len(orjson.dumps(value)) > MAX_PARAMETERS_BYTES:
+            raise ValueError(f"parameters must be at most {MAX_PARAMETERS_BYTES} bytes as JSON")
+        return value
+
     @field_validator("parameters")
     @classmethod
     def _parameter_names(
@@ -278,14 +288,14 @@ class ActionDeleted(BaseModel):
     deleted_at: str
 
 
-PAGE_PATH_RULE = "must start with '/', be at most 2048 characters and hold no control characters"
-MAX_PAGE_PATH = 2048
+# The filter takes whatever registration could have stored in metadata.page_path, so that no
+# registered action is out of every filter's reach.
+MAX_PAGE_PATH = MAX_METADATA_BYTES
+PAGE_PATH_RULE = f"must be at most {MAX_PAGE_PATH} characters"
 
 
 def is_page_path(value: str) -> bool:
-    return (
-        value.startswith("/") and len(value) <= MAX_PAGE_PATH and not has_control_characters(value)
-    )
+    return len(value) <= MAX_PAGE_PATH
 
 
 class ExportedAction(BaseModel):

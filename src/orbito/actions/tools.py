@@ -20,21 +20,26 @@ _NOT_IN_NAMES = re.compile(r"[^A-Za-z0-9_-]")
 def tool_names(action_ids: list[str]) -> dict[str, str]:
     """A unique tool name per action id.
 
-    An id that is already a valid name keeps it; any other gets its changed form with a short
-    digest of the id itself, so that ids that change alike (`a.b`, `a:b`) never meet, and a
-    name stays the same from one answer to the next.
+    An id that is already a valid name is its own name, always. Any other becomes its changed
+    form with a short digest of the id itself, so that ids that change alike (`a.b`, `a:b`)
+    never meet; should that name be some listed id's own, it is changed again.
     """
-    names: dict[str, str] = {}
-    taken: set[str] = set()
+    valid = {action_id for action_id in action_ids if _is_name(action_id)}
+    names = {action_id: action_id for action_id in valid}
+    taken = set(valid)
     for action_id in action_ids:
-        name = _NOT_IN_NAMES.sub("_", action_id)
-        if name != action_id or len(name) > _NAME_LENGTH:
-            name = _with_digest(name, action_id)
-        while name in taken:  # only an id chosen to look like another's changed name
+        if action_id in valid:
+            continue
+        name = _with_digest(_NOT_IN_NAMES.sub("_", action_id), action_id)
+        while name in taken:
             name = _with_digest(name, name)
         taken.add(name)
         names[action_id] = name
     return names
+
+
+def _is_name(action_id: str) -> bool:
+    return len(action_id) <= _NAME_LENGTH and not _NOT_IN_NAMES.search(action_id)
 
 
 def _with_digest(name: str, source: str) -> str:
