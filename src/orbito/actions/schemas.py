@@ -191,7 +191,13 @@ class ActionRegistration(BaseModel):
     @field_validator("parameters", mode="before")
     @classmethod
     def _parameters_size(cls, value: Any) -> Any:
-        if isinstance(value, dict) and len(orjson.dumps(value)) > MAX_PARAMETERS_BYTES:
+        if not isinstance(value, dict):
+            return value
+        try:
+            size = len(orjson.dumps(value))
+        except orjson.JSONEncodeError:
+            return value  # nested too deeply to measure: the spec's own checks refuse it
+        if size > MAX_PARAMETERS_BYTES:
             raise ValueError(f"parameters must be at most {MAX_PARAMETERS_BYTES} bytes as JSON")
         return value
 
