@@ -43,19 +43,31 @@ class Rendered:
     body: bytes
     etag: str
     _encoded: dict[str, "asyncio.Future[bytes]"] = field(default_factory=dict)
+    # Sent with every answer and every 304 for it, encoded once.
+    tag_headers: tuple[tuple[bytes, bytes], ...] = ()
 
     @classmethod
     def of(cls, answer: dict) -> "Rendered":
         body = orjson.dumps(answer)
         # Weak: the same tag names the answer whatever its encoding.
-        return cls(body, f'W/"{hashlib.blake2b(body, digest_size=16).hexdigest()}"')
+        etag = f'W/"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+        tag_headers = (
+            (b"etag", etag.encode()),
+            (b"cache-control", b"no-cache"),
+            (b"vary", b"Accept-Encoding"),
+        )
+        return cls(body, etag, tag_headers=tag_headers)
+
+    def compressible(self, accepted: str | None) -> bool:
+        """Whether the body is large enough to compress, for a client that may accept it."""
+        return accepted is not None and len(self.body) >= COMPRESS_FROM_BYTES
 
     async def encoded(self, accepted: str | None) -> tuple[bytes, str | None]:
         """The body in the best encoding the client accepts, and that encoding's name.
 
         Each encoding is made once, however many requests ask for it at the same moment.
         """
-        if accepted is None or len(self.body) < COMPRESS_FROM_BYTES:
+        if accepted is None or not self.compressible(accepted):
             return self.body, None
         encoding = preferred_encoding(accepted)
         if encoding is None:

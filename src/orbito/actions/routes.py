@@ -197,13 +197,22 @@ async def _listing(request: Request, domain: str, active: bool) -> Listing:
 
 async def _cached_answer(request: Request, rendered: Rendered) -> Response:
     """The answer, or 304 when the client holds it already; compressed when accepted."""
-    headers = {"ETag": rendered.etag, "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
-    if rendered.matches(request.headers.get("if-none-match")):
-        return Response(status_code=304, headers=headers)
-    body, encoding = await rendered.encoded(request.headers.get("accept-encoding"))
+    headers = request.headers
+    if rendered.matches(headers.get("if-none-match")):
+        response = Response(status_code=304)
+        response.raw_headers.extend(rendered.tag_headers)
+        return response
+    accepted = headers.get("accept-encoding")
+    encoding = None
+    body = rendered.body
+    # Most answers are small: they go as they are, without a compression step to wait for.
+    if rendered.compressible(accepted):
+        body, encoding = await rendered.encoded(accepted)
+    response = Response(body, media_type="application/json")
+    response.raw_headers.extend(rendered.tag_headers)
     if encoding is not None:
-        headers["Content-Encoding"] = encoding
-    return Response(body, media_type="application/json", headers=headers)
+        response.raw_headers.append((b"content-encoding", encoding.encode()))
+    return response
 
 
 @router.patch(
