@@ -259,7 +259,7 @@ def test_failures_and_the_switch_off_they_caused_are_shown(
     failures = page.inner_text("tr[data-action-id=checkout] td[data-label=Failures]")
     assert failures.splitlines()[0] == "2 (selector not found: 2)"
     assert failures.splitlines()[1].endswith("“still nothing”")
-    assert failures.splitlines()[2].endswith("after 2 failures in a row.")
+    assert failures.splitlines()[2].endswith(" by failures in a row.")
     assert page.is_checked("tr[data-action-id=checkout] input[role=switch]") is False
     assert "checkout" not in discovered(server, active=True)
     details = httpx.get(f"{server.api}/websites/{site['website_id']}", headers=key).json()

@@ -308,3 +308,15 @@ def test_a_reader_that_stops_early_gets_no_traceback(orbito, migrated_database: 
     process.stdout.close()
     _, errors = process.communicate(timeout=60)
     assert b"Traceback" not in errors
+    assert process.returncode == 1  # what was not read may have been a new key
+
+
+def test_a_full_disk_is_reported_without_a_traceback(orbito, migrated_database: str) -> None:  # type: ignore[no-untyped-def]
+    environment = {**os.environ, "ORBITO_DATABASE_URL": migrated_database}
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [str(ORBITO), "websites", "list"], stdout=full, stderr=subprocess.PIPE, env=environment
+        )
+    assert result.returncode == 1
+    assert b"Traceback" not in result.stderr
+    assert b"orbito: could not write the answer out (No space left on device)" in result.stderr

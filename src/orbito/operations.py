@@ -95,14 +95,21 @@ def run(arguments: argparse.Namespace, settings: Settings) -> int:
         return 1
     try:
         print(text, flush=True)
-    except BrokenPipeError:  # the reader stopped early (`| head`); nothing more to say
+    except BrokenPipeError:
+        # The reader stopped early (`| head`). Not a success: a rotated key may be unseen.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as error:
+        print(f"orbito: could not write the answer out ({error.strerror})", file=sys.stderr)
+        return 1
     return 0
 
 
 async def _run(arguments: argparse.Namespace, settings: Settings) -> str:
     url = make_url(settings.database_url)
     # SQLite would create a missing file, and the command would then speak of an empty one.
+    if url.get_backend_name() == "sqlite" and not url.database:
+        raise CommandFailed("ORBITO_DATABASE_URL names no database file")
     if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
         raise CommandFailed(
             f"there is no database file at {url.database}; ORBITO_DATABASE_URL names the"

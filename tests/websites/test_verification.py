@@ -446,6 +446,8 @@ def test_a_served_website_is_verified_by_each_method(
         "::7f00:1",
         "2002:7f00:1::1",
         "2001:0:4136:e378:8000:63bf:80ff:fffe",
+        "::ffff:0:7f00:1",
+        "fec0::1",
     ],
 )
 def test_addresses_that_are_not_public(address: str) -> None:

@@ -32,10 +32,16 @@ class Unreachable(FetchFailed):
 
 
 # IPv6 ranges that carry an IPv4 address a gateway may reach on the IPv6 host's behalf: NAT64
-# (the well-known and the local-use prefixes) and IPv4-compatible addresses. The IPv4 address
-# inside decides; for the local-use prefix, which any network may route anywhere, nothing does.
+# (the well-known and the local-use prefixes), IPv4-compatible and IPv4-translated addresses.
+# For the well-known NAT64 prefix the IPv4 address inside decides; the others, which any
+# network may route anywhere, are never public.
 _NAT64 = IPv6Network("64:ff9b::/96")
-_NEVER_PUBLIC = (IPv6Network("64:ff9b:1::/48"), IPv6Network("::/96"))
+_NEVER_PUBLIC = (
+    IPv6Network("64:ff9b:1::/48"),
+    IPv6Network("::/96"),
+    IPv6Network("::ffff:0:0:0/96"),  # IPv4-translated (RFC 2765)
+    IPv6Network("fec0::/10"),  # site-local, deprecated but still routed by some networks
+)
 
 
 def public(address: IPv4Address | IPv6Address) -> bool:

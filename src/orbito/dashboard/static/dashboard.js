@@ -290,11 +290,8 @@ function failures(action) {
     list.append(text("span", `Last: ${last.reason.replaceAll("_", " ")} on ${when(last.at)}.${said}`));
   }
   if (action.auto_disabled_at) {
-    const why = text(
-      "strong",
-      `Switched off on ${when(action.auto_disabled_at)} after ${plural(action.consecutive_failures, "failure")} in a row.`,
-    );
-    list.append(why);
+    // The run that did it may have grown or been ended by a use since; the moment stands.
+    list.append(text("strong", `Switched off on ${when(action.auto_disabled_at)} by failures in a row.`));
   }
   return list;
 }
@@ -364,7 +361,8 @@ async function saveAutoDisable(event) {
       body: { auto_disable_after_failures: limit },
     });
   } catch (failure) {
-    say(failure.message);
+    if (failure.status === 401) signOut(`${failure.message} Paste the current key to go on.`);
+    else say(failure.message);
     return;
   }
   say(limit ? `Actions now switch off after ${plural(limit, "failure")} in a row.` : "Failing actions are no longer switched off.", "info");
