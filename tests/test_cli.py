@@ -1,14 +1,21 @@
 import os
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import Connection
 
 from orbito import __version__
+from orbito.db.engine import open_database
 from orbito.db.migrate import head_revision, upgrade
 from orbito.db.tables import SCHEMA_REVISION
 from orbito.settings import Settings
+from tests import servers
 
 ORBITO = Path(sys.executable).parent / "orbito"
 
@@ -73,51 +80,69 @@ def test_the_schema_revision_readiness_expects_is_the_newest_migration() -> None
     assert SCHEMA_REVISION == head_revision()
 
 
+@pytest.fixture
+def unmigrated_database(backend: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the test's backend, not migrated at all."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.db'}"
+        return
+    name = servers.create_database()
+    try:
+        yield servers.database_url_named(name)
+    finally:
+        servers.drop_database(name)
+
+
+_OLD_ROWS = (
+    "INSERT INTO websites (id, domain, website_name, owner_email, created_at)"
+    " VALUES (:id, :domain, 'Old', 'owner@example.com', :now)",
+    "INSERT INTO api_keys (key_digest, website_id, created_at) VALUES (:digest, :id, :now)",
+    "INSERT INTO actions (website_id, action_id, intent, description, selector, parameters,"
+    " position, meta, is_active, usage_count, created_at, registered_at, updated_at)"
+    " VALUES (:id, 'buy', 'buy', '', 'button', '{}', NULL, '{}', :active, 7, :now, :now, :now)",
+)
+
+
 def test_upgrading_from_the_first_schema_keeps_every_row_and_gives_tokens(
-    tmp_path: Path,
+    unmigrated_database: str,
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    settings = Settings(_env_file=None, database_url=url)
+    settings = Settings(_env_file=None, database_url=unmigrated_database)
     upgrade(settings, "0001")
-    engine = create_engine(url)
-    with engine.begin() as connection:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+
+    def fill(connection: Connection) -> None:
         for number in (1, 2):
-            website_id = f"00000000-0000-4000-8000-00000000000{number}"
-            connection.execute(
-                text(
-                    "INSERT INTO websites (id, domain, website_name, owner_email, created_at)"
-                    " VALUES (:id, :domain, 'Old', 'owner@example.com', '2026-01-01 00:00:00')"
-                ),
-                {"id": website_id, "domain": f"old{number}.example"},
-            )
-            connection.execute(
-                text(
-                    "INSERT INTO api_keys (key_digest, website_id, created_at)"
-                    " VALUES (:digest, :id, '2026-01-01 00:00:00')"
-                ),
-                {"digest": f"{number:064d}", "id": website_id},
-            )
-            connection.execute(
-                text(
-                    "INSERT INTO actions (website_id, action_id, intent, description, selector,"
-                    " parameters, position, meta, is_active, usage_count, created_at,"
-                    " registered_at, updated_at) VALUES (:id, 'buy', 'buy', '', 'button',"
-                    " '{}', NULL, '{}', 1, 7, '2026-01-01 00:00:00', '2026-01-01 00:00:00',"
-                    " '2026-01-01 00:00:00')"
-                ),
-                {"id": website_id},
-            )
+            values = {
+                "id": f"00000000-0000-4000-8000-00000000000{number}",
+                "domain": f"old{number}.example",
+                "digest": f"{number:064d}",
+                "now": now,
+                "active": True,
+            }
+            for statement in _OLD_ROWS:
+                connection.execute(text(statement), values)
 
-    upgrade(settings)
-
-    with engine.connect() as connection:
+    def read(connection: Connection) -> tuple:
         tokens = list(connection.execute(text("SELECT verification_token FROM websites")).scalars())
         keys = connection.execute(text("SELECT count(*) FROM api_keys")).scalar()
         actions = connection.execute(
             text("SELECT usage_count, failure_count, consecutive_failures FROM actions")
         ).all()
-    engine.dispose()
+        return tokens, keys, [tuple(row) for row in actions]
+
+    servers.run_async(_on_database(settings, "write", fill))
+    upgrade(settings)
+    tokens, keys, actions = servers.run_async(_on_database(settings, "read", read))
+
     assert len(set(tokens)) == 2
     assert all(len(token) == 32 for token in tokens)
     assert keys == 2
-    assert [tuple(row) for row in actions] == [(7, 0, 0), (7, 0, 0)]
+    assert actions == [(7, 0, 0), (7, 0, 0)]
+
+
+async def _on_database(settings: Settings, kind: str, work: Callable[[Connection], Any]) -> Any:
+    database = open_database(settings)
+    try:
+        return await getattr(database, kind)(work)
+    finally:
+        await database.dispose()
