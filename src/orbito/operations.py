@@ -28,8 +28,8 @@ from orbito.settings import Settings
 from orbito.timefmt import iso_utc, utc_now
 from orbito.websites import repository as websites
 from orbito.websites.domains import InvalidDomain, normalise_domain
-from orbito.websites.keys import key_digest, new_api_key
 from orbito.websites.schemas import DEFAULT_GRACE_SECONDS, MAX_GRACE_SECONDS
+from orbito.websites.service import issue_key
 
 log = logging.getLogger("orbito.operations")
 
@@ -198,23 +198,14 @@ async def _delete(db: Database, arguments: argparse.Namespace) -> str:
 
 async def _rotate_key(db: Database, arguments: argparse.Namespace) -> str:
     row = await _website(db, arguments.website)
-    api_key, now = new_api_key(), utc_now()
-    retire_at = now + timedelta(seconds=arguments.grace_seconds)
-    await db.write(websites.rotate_keys, row["id"], None, key_digest(api_key), retire_at, now)
-    log.info(
-        "key.rotated", extra={"website_id": row["id"], "grace_seconds": arguments.grace_seconds}
-    )
-    answer = {
-        "website_id": row["id"],
-        "domain": row["domain"],
-        "api_key": api_key,
-        "created_at": iso_utc(now),
-        "previous_keys_expire_at": iso_utc(retire_at),
-    }
+    grace = timedelta(seconds=arguments.grace_seconds)
+    issued = await issue_key(db, row["id"], None, grace)
+    assert issued is not None  # an operator may always rotate
+    answer = {"website_id": row["id"], "domain": row["domain"], **issued}
     if arguments.json:
         return _json(answer)
     return (
-        f"new key for {row['domain']} (shown only now): {api_key}\n"
+        f"new key for {row['domain']} (shown only now): {answer['api_key']}\n"
         f"its previous keys stop working at {answer['previous_keys_expire_at']}"
     )
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
@@ -148,25 +148,41 @@ _RECORD_USAGE = (
     )
     .returning(actions.c.id, actions.c.usage_count)
 )
-_COUNT_DAY = (
-    pg_insert(usage_days)
-    .values(action_pk=bindparam("pk"), day=bindparam("day"), count=1)
-    .on_conflict_do_update(
-        index_elements=[usage_days.c.action_pk, usage_days.c.day],
-        set_={"count": usage_days.c.count + 1},
-    )
-)
-
-
-# The same statements as the SQLite driver takes them (see `_sqlite_driver`).
+# The same statement as the SQLite driver takes it (see `_sqlite_driver`).
 _RECORD_USAGE_SQLITE = (
     "UPDATE actions SET usage_count = usage_count + 1, last_used = ?, consecutive_failures = 0"
     " WHERE website_id = ? AND action_id = ? RETURNING id, usage_count"
 )
-_COUNT_DAY_SQLITE = (
-    "INSERT INTO usage_days (action_pk, day, count) VALUES (?, ?, 1)"
-    " ON CONFLICT (action_pk, day) DO UPDATE SET count = count + 1"
-)
+
+
+class _Counter:
+    """Adds one to an action's count under a key (its day, a reason) in a table of counts."""
+
+    def __init__(self, table: Table, key: str) -> None:
+        self.statement = (
+            pg_insert(table)
+            .values(action_pk=bindparam("pk"), **{key: bindparam("key")}, count=1)
+            .on_conflict_do_update(
+                index_elements=[table.c.action_pk, table.c[key]],
+                set_={"count": table.c.count + 1},
+            )
+        )
+        # The same as the SQLite driver takes it, for the usage report's sake.
+        self.sqlite = (
+            f"INSERT INTO {table.name} (action_pk, {key}, count) VALUES (?, ?, 1)"
+            f" ON CONFLICT (action_pk, {key}) DO UPDATE SET count = count + 1"
+        )
+
+    def add(self, connection: Connection, action_pk: int, key: Any) -> None:
+        if connection.dialect.name == "sqlite":
+            stored = key.isoformat() if isinstance(key, date) else key
+            _sqlite_driver(connection).execute(self.sqlite, (action_pk, stored))
+        else:
+            connection.execute(self.statement, {"pk": action_pk, "key": key})
+
+
+_COUNT_DAY = _Counter(usage_days, "day")
+_COUNT_REASON = _Counter(action_failures, "reason")
 
 
 def record_usage(
@@ -176,18 +192,15 @@ def record_usage(
     concurrent reports never share a count."""
     day = now.astimezone(UTC).date()
     if connection.dialect.name == "sqlite":
-        driver = _sqlite_driver(connection)
         values = (_sqlite_time(now), website_id, action_id)
-        row = driver.execute(_RECORD_USAGE_SQLITE, values).fetchone()
-        if row is None:
-            return None
-        driver.execute(_COUNT_DAY_SQLITE, (row[0], day.isoformat()))
-        return row[1]
-    found = connection.execute(_RECORD_USAGE, _of(website_id, action_id, now=now)).one_or_none()
-    if found is None:
+        row = _sqlite_driver(connection).execute(_RECORD_USAGE_SQLITE, values).fetchone()
+    else:
+        row = connection.execute(_RECORD_USAGE, _of(website_id, action_id, now=now)).fetchone()
+    if row is None:
         return None
-    connection.execute(_COUNT_DAY, {"pk": found.id, "day": day})
-    return found.usage_count
+    action_pk, usage_count = row
+    _COUNT_DAY.add(connection, action_pk, day)
+    return usage_count
 
 
 def daily_usage(connection: Connection, website_id: str, first_day: date) -> list[Any]:
@@ -224,18 +237,6 @@ _RECORD_FAILURE = (
         actions.c.id, actions.c.failure_count, actions.c.consecutive_failures, actions.c.is_active
     )
 )
-_COUNT_REASON = (
-    pg_insert(action_failures)
-    .values(action_pk=bindparam("pk"), reason=bindparam("reason"), count=1)
-    .on_conflict_do_update(
-        index_elements=[action_failures.c.action_pk, action_failures.c.reason],
-        set_={"count": action_failures.c.count + 1},
-    )
-)
-_COUNT_REASON_SQLITE = (
-    "INSERT INTO action_failures (action_pk, reason, count) VALUES (?, ?, 1)"
-    " ON CONFLICT (action_pk, reason) DO UPDATE SET count = count + 1"
-)
 _FAILURE_LIMIT = select(websites.c.auto_disable_after_failures).where(
     websites.c.id == bindparam("website")
 )
@@ -263,10 +264,7 @@ def record_failure(
     row = connection.execute(_RECORD_FAILURE, parameters).one_or_none()
     if row is None:
         return None
-    if connection.dialect.name == "sqlite":
-        _sqlite_driver(connection).execute(_COUNT_REASON_SQLITE, (row.id, reason))
-    else:
-        connection.execute(_COUNT_REASON, {"pk": row.id, "reason": reason})
+    _COUNT_REASON.add(connection, row.id, reason)
     limit = connection.execute(_FAILURE_LIMIT, {"website": website_id}).scalar()
     switch_off = row.is_active and limit is not None and row.consecutive_failures >= limit
     if switch_off:

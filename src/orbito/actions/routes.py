@@ -141,10 +141,8 @@ async def register_action(request: Request) -> JSONResponse:
     openapi_extra={"parameters": DISCOVERY_PARAMETERS},
 )
 async def discover_actions(request: Request) -> Response:
-    await limit_client(request, DISCOVERY)
-    query = request.query_params
-    domain, page_path = _domain(query.get("domain")), _page_path(query.get("page_path"))
-    is_active = query.get("is_active")
+    domain, page_path = await _asked_for(request)
+    is_active = request.query_params.get("is_active")
     active = True if is_active is None else _BOOLEANS.get(is_active.lower())
     if active is None:
         raise InvalidSchema.single("is_active", "must be true or false")
@@ -163,10 +161,8 @@ async def discover_actions(request: Request) -> Response:
     openapi_extra={"parameters": TOOLS_PARAMETERS},
 )
 async def export_tools(request: Request) -> Response:
-    await limit_client(request, DISCOVERY)
-    query = request.query_params
-    domain, page_path = _domain(query.get("domain")), _page_path(query.get("page_path"))
-    given = query.get("format")
+    domain, page_path = await _asked_for(request)
+    given = request.query_params.get("format")
     format = tools.MCP if given is None else given.lower()
     if format not in tools.FORMATS:
         raise InvalidSchema.single("format", "must be mcp or openai")
@@ -174,19 +170,20 @@ async def export_tools(request: Request) -> Response:
     return await _cached_answer(request, service.tools_answer(found, format, page_path))
 
 
-def _domain(given: str | None) -> str:
-    if given is None:
+async def _asked_for(request: Request) -> tuple[str, str | None]:
+    """What discovery and tool export share: their limit, then the domain and page path."""
+    await limit_client(request, DISCOVERY)
+    query = request.query_params
+    domain, page_path = query.get("domain"), query.get("page_path")
+    if domain is None:
         raise InvalidSchema.single("domain", "the domain query parameter is required")
     try:
-        return normalise_domain(given)
+        domain = normalise_domain(domain)
     except InvalidDomain as error:
         raise InvalidSchema.single("domain", str(error)) from None
-
-
-def _page_path(given: str | None) -> str | None:
-    if given is not None and not is_page_path(given):
+    if page_path is not None and not is_page_path(page_path):
         raise InvalidSchema.single("page_path", PAGE_PATH_RULE)
-    return given
+    return domain, page_path
 
 
 async def _listing(request: Request, domain: str, active: bool) -> Listing:

@@ -5,6 +5,7 @@ The key the owner pastes stays in the tab's session storage and goes only to thi
 which the Content-Security-Policy below enforces in the browser.
 """
 
+from functools import cache
 from importlib.resources import files
 
 from fastapi import APIRouter
@@ -32,6 +33,7 @@ _HEADERS = {
 }
 
 
+@cache  # a handful of small files, the same for the life of the process
 def _file(name: str) -> bytes:
     return (_STATIC / name).read_bytes()
 

@@ -116,13 +116,14 @@ class FileFetcher:
 
     async def _fetch(self, domain: str) -> str:
         """From the first usable address that takes the connection, in the order DNS gave."""
-        addresses = await self._addresses(domain)
-        for address in addresses[:-1]:
+        unreachable: Unreachable | None = None
+        for address in await self._addresses(domain):
             try:
                 return await self._get(domain, address)
-            except Unreachable:
-                continue
-        return await self._get(domain, addresses[-1])
+            except Unreachable as failure:
+                unreachable = failure
+        assert unreachable is not None  # there is at least one address
+        raise unreachable
 
     async def _addresses(self, domain: str) -> list[IPv4Address | IPv6Address]:
         try:

@@ -4,6 +4,7 @@ dnspython is imported only here, when a check runs: a serving process that never
 a domain does not carry it.
 """
 
+import asyncio
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import Any
@@ -65,7 +66,11 @@ class Resolver:
             ]
         resolver.lifetime = self.timeout_seconds
         try:
-            return await resolver.resolve(domain + ".", record_type, search=False)
+            # dnspython's own lifetime can run past it by a retry's wait; this deadline cannot.
+            async with asyncio.timeout(self.timeout_seconds):
+                return await resolver.resolve(domain + ".", record_type, search=False)
+        except TimeoutError:
+            raise LookupFailed(f"the DNS look-up of {domain} timed out") from None
         except dns.resolver.NXDOMAIN:
             raise LookupFailed(f"{domain} does not exist in DNS") from None
         except dns.resolver.NoAnswer:

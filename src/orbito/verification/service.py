@@ -1,7 +1,6 @@
 """What a website's owner sees of its verification, and checking it on request."""
 
 import logging
-from functools import partial
 from typing import Any
 
 from orbito.cache import Caches
@@ -20,10 +19,7 @@ log = logging.getLogger("orbito.verification")
 async def verification_state(
     db: Database, settings: Settings, holder: KeyHolder, website_id: str
 ) -> dict:
-    row = await db.read(repository.verification, own_website(holder, website_id))
-    if row is None:
-        raise WebsiteNotFound(details={"website_id": website_id})
-    return _state(row, Verifier(settings))
+    return _state(await _record(db, holder, website_id), Verifier(settings))
 
 
 async def check_now(
@@ -35,28 +31,28 @@ async def check_now(
     methods: tuple[str, ...],
 ) -> dict:
     """Run the methods now, store what they found, and answer with the state that results."""
-    row = await db.read(repository.verification, own_website(holder, website_id))
-    if row is None:
-        raise WebsiteNotFound(details={"website_id": website_id})
+    row = await _record(db, holder, website_id)
     verifier = Verifier(settings)
     outcomes = await verifier.check(row.domain, row.verification_token, methods)
     verified_by = next((outcome.method for outcome in outcomes if outcome.verified), None)
     results = [outcome.as_json() for outcome in outcomes]
     await db.write(
-        partial(repository.record_verification, now=utc_now()),
-        holder.website_id,
-        results,
-        verified_by,
+        repository.record_verification, holder.website_id, results, verified_by, utc_now()
     )
     caches.website_changed(holder.website_id, row.domain)
     log.info(
         "website.verification_checked",
         extra={"website_id": holder.website_id, "verified_by": verified_by, "methods": methods},
     )
-    row = await db.read(repository.verification, holder.website_id)
-    if row is None:  # deleted by an operator meanwhile
+    # Read again: the record as stored, which a concurrent check may also have written.
+    return _state(await _record(db, holder, website_id), verifier)
+
+
+async def _record(db: Database, holder: KeyHolder, website_id: str) -> Any:
+    row = await db.read(repository.verification, own_website(holder, website_id))
+    if row is None:  # an operator deleted it after the key was checked
         raise WebsiteNotFound(details={"website_id": website_id})
-    return _state(row, verifier)
+    return row
 
 
 def _state(row: Any, verifier: Verifier) -> dict:

@@ -107,10 +107,7 @@ def rotate_keys(
     )
     connection.execute(
         update(api_keys)
-        .where(
-            api_keys.c.website_id == website_id,
-            or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > retire_at),
-        )
+        .where(api_keys.c.website_id == website_id, _usable(retire_at))
         .values(expires_at=retire_at)
     )
     connection.execute(

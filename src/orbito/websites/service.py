@@ -111,28 +111,36 @@ async def rotate_key(
 ) -> dict:
     """A new key for the website; its other keys keep working for `grace`, then stop."""
     own_website(holder, website_id)
-    api_key = new_api_key()
-    now = utc_now()
-    retire_at = now + grace
-    rotated = await db.write(
-        repository.rotate_keys,
-        holder.website_id,
-        holder.key_digest,
-        key_digest(api_key),
-        retire_at,
-        now,
-    )
-    if not rotated:
+    issued = await issue_key(db, holder.website_id, holder.key_digest, grace)
+    if issued is None:
         caches.keys.pop(holder.key_digest)
         raise InvalidApiKey(
             "This key is being rotated out or no longer works; rotate with the newest key"
         )
     # This process drops the old keys' entries at once; others do so within the cache's life.
     caches.keys.clear()
-    extra = {"website_id": holder.website_id, "grace_seconds": int(grace.total_seconds())}
-    log.info("key.rotated", extra=extra)
+    return issued
+
+
+async def issue_key(
+    db: Database, website_id: str, rotating_digest: str | None, grace: timedelta
+) -> dict | None:
+    """A new key for the website, the others retired after `grace`; for the key `rotating_digest`
+    (None for an operator). None, and nothing done, when that key may not rotate."""
+    api_key = new_api_key()
+    now = utc_now()
+    retire_at = now + grace
+    rotated = await db.write(
+        repository.rotate_keys, website_id, rotating_digest, key_digest(api_key), retire_at, now
+    )
+    if not rotated:
+        return None
+    log.info(
+        "key.rotated",
+        extra={"website_id": website_id, "grace_seconds": int(grace.total_seconds())},
+    )
     return {
-        "website_id": holder.website_id,
+        "website_id": website_id,
         "api_key": api_key,
         "created_at": iso_utc(now),
         "previous_keys_expire_at": iso_utc(retire_at),
