@@ -1,17 +1,17 @@
 """Every query on actions."""
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, cast
+from functools import cached_property
+from typing import Any
 
-import orjson
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql.dml import Insert
 
+from orbito.db import rawsqlite
 from orbito.db.tables import action_failures, actions, usage_days, websites
 
 DISCOVERY_COLUMNS = (
@@ -44,13 +44,15 @@ def _of(website_id: str, action_id: str, **values: Any) -> dict[str, Any]:
 # What the SDK describes of an action, and what registration replaces: those and its times.
 DESCRIBED_FIELDS = ("intent", "description", "selector", "parameters", "position", "meta")
 REGISTERED_FIELDS = (*DESCRIBED_FIELDS, "registered_at", "updated_at")
-_REGISTRATION = select(*(actions.c[name] for name in (*DESCRIBED_FIELDS, "registered_at"))).where(
-    _ONE_ACTION
+_REGISTRATION_FIELDS = (*DESCRIBED_FIELDS, "registered_at")
+_REGISTRATION = select(*(actions.c[name] for name in _REGISTRATION_FIELDS)).where(_ONE_ACTION)
+_REGISTRATION_SQLITE = (
+    f"SELECT {', '.join(_REGISTRATION_FIELDS)} FROM actions WHERE website_id = ? AND action_id = ?"
 )
 _UPDATE_REGISTRATION = (
     update(actions).where(_ONE_ACTION).values({name: bindparam(name) for name in REGISTERED_FIELDS})
 )
-# The same statement as the SQLite driver takes it (see `_sqlite_driver`), with each value
+# The same statement as the SQLite driver takes it (see `orbito.db.rawsqlite`), with each value
 # stored as SQLAlchemy would store it.
 _UPDATE_REGISTRATION_SQLITE = (
     f"UPDATE actions SET {', '.join(f'{name} = ?' for name in REGISTERED_FIELDS)}"
@@ -58,9 +60,21 @@ _UPDATE_REGISTRATION_SQLITE = (
 )
 
 
-def registration(connection: Connection, website_id: str, action_id: str) -> Any:
+def registration(connection: Connection, website_id: str, action_id: str) -> dict | None:
     """What the SDK last registered of an action, and when; None if there is no such action."""
-    return connection.execute(_REGISTRATION, _of(website_id, action_id)).one_or_none()
+    if connection.dialect.name == "sqlite":
+        statement = rawsqlite.driver(connection).execute(
+            _REGISTRATION_SQLITE, (website_id, action_id)
+        )
+        stored = statement.fetchone()
+        if stored is None:
+            return None
+        return {
+            name: _SQLITE_READ.get(name, _as_is)(value)
+            for name, value in zip(_REGISTRATION_FIELDS, stored, strict=True)
+        }
+    row = connection.execute(_REGISTRATION, _of(website_id, action_id)).one_or_none()
+    return None if row is None else dict(row._mapping)
 
 
 def update_registration(
@@ -70,7 +84,8 @@ def update_registration(
     if connection.dialect.name == "sqlite":
         stored = [_SQLITE_VALUE.get(name, _as_is)(fields[name]) for name in REGISTERED_FIELDS]
         values = (*stored, website_id, action_id)
-        return _sqlite_driver(connection).execute(_UPDATE_REGISTRATION_SQLITE, values).rowcount > 0
+        updated = rawsqlite.driver(connection).execute(_UPDATE_REGISTRATION_SQLITE, values)
+        return updated.rowcount > 0
     return (
         connection.execute(_UPDATE_REGISTRATION, _of(website_id, action_id, **fields)).rowcount > 0
     )
@@ -148,7 +163,7 @@ _RECORD_USAGE = (
     )
     .returning(actions.c.id, actions.c.usage_count)
 )
-# The same statement as the SQLite driver takes it (see `_sqlite_driver`).
+# The same statement as the SQLite driver takes it (see `orbito.db.rawsqlite`).
 _RECORD_USAGE_SQLITE = (
     "UPDATE actions SET usage_count = usage_count + 1, last_used = ?, consecutive_failures = 0"
     " WHERE website_id = ? AND action_id = ? RETURNING id, usage_count"
@@ -159,24 +174,32 @@ class _Counter:
     """Adds one to an action's count under a key (its day, a reason) in a table of counts."""
 
     def __init__(self, table: Table, key: str) -> None:
-        self.statement = (
-            pg_insert(table)
-            .values(action_pk=bindparam("pk"), **{key: bindparam("key")}, count=1)
-            .on_conflict_do_update(
-                index_elements=[table.c.action_pk, table.c[key]],
-                set_={"count": table.c.count + 1},
-            )
-        )
+        self.table = table
+        self.key = key
         # The same as the SQLite driver takes it, for the usage report's sake.
         self.sqlite = (
             f"INSERT INTO {table.name} (action_pk, {key}, count) VALUES (?, ?, 1)"
             f" ON CONFLICT (action_pk, {key}) DO UPDATE SET count = count + 1"
         )
 
+    @cached_property
+    def statement(self) -> Insert:
+        # Built at first use: SQLAlchemy's PostgreSQL dialect is 2 MB a SQLite server never needs.
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return (
+            pg_insert(self.table)
+            .values(action_pk=bindparam("pk"), **{self.key: bindparam("key")}, count=1)
+            .on_conflict_do_update(
+                index_elements=[self.table.c.action_pk, self.table.c[self.key]],
+                set_={"count": self.table.c.count + 1},
+            )
+        )
+
     def add(self, connection: Connection, action_pk: int, key: Any) -> None:
         if connection.dialect.name == "sqlite":
             stored = key.isoformat() if isinstance(key, date) else key
-            _sqlite_driver(connection).execute(self.sqlite, (action_pk, stored))
+            rawsqlite.driver(connection).execute(self.sqlite, (action_pk, stored))
         else:
             connection.execute(self.statement, {"pk": action_pk, "key": key})
 
@@ -192,8 +215,8 @@ def record_usage(
     concurrent reports never share a count."""
     day = now.astimezone(UTC).date()
     if connection.dialect.name == "sqlite":
-        values = (_sqlite_time(now), website_id, action_id)
-        row = _sqlite_driver(connection).execute(_RECORD_USAGE_SQLITE, values).fetchone()
+        values = (rawsqlite.stored_time(now), website_id, action_id)
+        row = rawsqlite.driver(connection).execute(_RECORD_USAGE_SQLITE, values).fetchone()
     else:
         row = connection.execute(_RECORD_USAGE, _of(website_id, action_id, now=now)).fetchone()
     if row is None:
@@ -310,35 +333,21 @@ def delete_action(connection: Connection, website_id: str, action_id: str) -> bo
     return connection.execute(_DELETE_ACTION, _of(website_id, action_id)).rowcount > 0
 
 
-def _sqlite_driver(connection: Connection) -> sqlite3.Connection:
-    """The driver's own connection, inside the unit of work's transaction.
-
-    The busiest writes, usage and re-registration, run their statements on it: on SQLite the
-    writer thread shares a core with the event loop, and SQLAlchemy's execution path cost
-    several times the statement. Values go in as SQLAlchemy would store them.
-    """
-    return cast(sqlite3.Connection, connection.connection.driver_connection)
-
-
-def _sqlite_time(moment: datetime) -> str:
-    # How SQLAlchemy stores a DateTime on SQLite: naive UTC, always with microseconds.
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
-def _sqlite_json(value: Any) -> str | None:
-    # How the JSON columns store a value: orjson's text, and None as SQL NULL.
-    return None if value is None else orjson.dumps(value).decode()
-
-
 def _as_is(value: Any) -> Any:
     return value
 
 
-# How each registered field that is not plain text goes into SQLite.
+# How each registered field that is not plain text goes into SQLite, and comes out of it.
 _SQLITE_VALUE: dict[str, Callable[[Any], Any]] = {
-    "parameters": _sqlite_json,
-    "position": _sqlite_json,
-    "meta": _sqlite_json,
-    "registered_at": _sqlite_time,
-    "updated_at": _sqlite_time,
+    "parameters": rawsqlite.stored_json,
+    "position": rawsqlite.stored_json,
+    "meta": rawsqlite.stored_json,
+    "registered_at": rawsqlite.stored_time,
+    "updated_at": rawsqlite.stored_time,
+}
+_SQLITE_READ: dict[str, Callable[[Any], Any]] = {
+    "parameters": rawsqlite.read_json,
+    "position": rawsqlite.read_json,
+    "meta": rawsqlite.read_json,
+    "registered_at": rawsqlite.read_time,
 }

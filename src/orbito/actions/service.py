@@ -55,14 +55,14 @@ async def register_action(
     return {"success": True, "action_id": action.action_id, "registered_at": iso_utc(now)}
 
 
-def _unchanged(stored: Any, fields: dict[str, Any], now: datetime) -> bool:
+def _unchanged(stored: dict[str, Any], fields: dict[str, Any], now: datetime) -> bool:
     """Whether a registration would leave the action as it is, its time within the refresh."""
-    if now - stored.registered_at >= REGISTRATION_REFRESH:
+    if now - stored["registered_at"] >= REGISTRATION_REFRESH:
         return False
     # Compared as the JSON they are stored as, so that a change of key order or of 1 to 1.0,
     # which discovery would show, is a change.
     return all(
-        orjson.dumps(stored._mapping[name]) == orjson.dumps(fields[name])
+        orjson.dumps(stored[name]) == orjson.dumps(fields[name])
         for name in repository.DESCRIBED_FIELDS
     )
 

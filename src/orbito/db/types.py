@@ -3,7 +3,6 @@
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, DateTime
-from sqlalchemy.dialects.postgresql import JSON as PG_JSON
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -26,5 +25,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-# PostgreSQL's plain `json` keeps keys in the order the client sent them, as `jsonb` would not.
-JSONDocument = JSON(none_as_null=True).with_variant(PG_JSON(none_as_null=True), "postgresql")
+# On PostgreSQL this is the plain `json` type, which keeps keys in the order the client sent
+# them, as `jsonb` would not.
+JSONDocument = JSON(none_as_null=True)

@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from orbito.db import rawsqlite
 from orbito.db.tables import actions, api_keys, websites
 from orbito.errors import DomainAlreadyExists
 
@@ -68,13 +69,28 @@ _KEY_HOLDER = (
 )
 
 
+# The same as SQLite's driver takes it (see `orbito.db.rawsqlite`).
+_KEY_HOLDER_SQLITE = (
+    "SELECT api_keys.website_id, api_keys.expires_at FROM api_keys"
+    " JOIN websites ON websites.id = api_keys.website_id"
+    " WHERE api_keys.key_digest = ?"
+    " AND (api_keys.expires_at IS NULL OR api_keys.expires_at > ?)"
+    " AND websites.disabled_at IS NULL"
+)
+
+
 def key_holder(connection: Connection, key_digest: str, now: datetime) -> KeyHolder | None:
-    parameters = {"digest": key_digest, "now": now}
-    row = connection.execute(_KEY_HOLDER, parameters).one_or_none()
-    if row is None:
+    if connection.dialect.name == "sqlite":
+        parameters = (key_digest, rawsqlite.stored_time(now))
+        found = rawsqlite.driver(connection).execute(_KEY_HOLDER_SQLITE, parameters).fetchone()
+        website_id, expires_at = (None, None) if found is None else found
+        expires_at = rawsqlite.read_time(expires_at)
+    else:
+        row = connection.execute(_KEY_HOLDER, {"digest": key_digest, "now": now}).one_or_none()
+        website_id, expires_at = (None, None) if row is None else row
+    if website_id is None:
         return None
-    expires_at = None if row.expires_at is None else row.expires_at.timestamp()
-    return KeyHolder(row.website_id, key_digest, expires_at)
+    return KeyHolder(website_id, key_digest, None if expires_at is None else expires_at.timestamp())
 
 
 def rotate_keys(
