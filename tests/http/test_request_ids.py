@@ -1,6 +1,9 @@
+import multiprocessing
+
 import httpx
 import pytest
 
+from orbito.http.requestlog import request_id_for
 from orbito.logs import TextFormatter
 from tests.factories import register_website
 
@@ -73,3 +76,23 @@ async def test_a_path_cannot_forge_a_line_in_the_text_log(
     line = TextFormatter().format(access[-1])
     assert "\n" not in line and "\x00" not in line
     assert 'path="/api/v1/nope\\nFAKE status=200\\u0000"' in line
+
+
+def test_new_request_ids_are_32_hex_digits_and_never_repeat() -> None:
+    made = [request_id_for([]) for _ in range(1000)]
+    assert len(set(made)) == 1000
+    assert all(len(made_id) == 32 and int(made_id, 16) >= 0 for made_id in made)
+
+
+def test_a_forked_worker_makes_ids_of_its_own() -> None:
+    """Workers forked after the import must not repeat the parent's ids."""
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        child_ids = pool.apply(_ids_made_here)
+    parent_ids = _ids_made_here()
+    assert not set(child_ids) & set(parent_ids)
+    assert child_ids[0][:16] != parent_ids[0][:16]
+
+
+def _ids_made_here() -> list[str]:
+    return [request_id_for([]) for _ in range(3)]
