@@ -1,9 +1,13 @@
-"""The HTTP protocol uvicorn speaks, answering requests it cannot parse in the envelope too.
+"""The HTTP protocol uvicorn speaks, with two changes.
 
-Such a request never reaches the application, so uvicorn would answer it in plain text.
+A request it cannot parse never reaches the application, so uvicorn would answer it in plain
+text; here it is answered in the envelope too. And each answer's head is held back until its
+body is written, so that a small answer leaves in one write rather than two.
 """
 
+import asyncio
 import uuid
+from typing import Any
 
 import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -22,6 +26,15 @@ _BODY = orjson.dumps(
 
 
 class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
+    def on_headers_complete(self) -> None:
+        before = self.cycle
+        super().on_headers_complete()
+        # The new request's cycle has not run yet: its task starts at the loop's next turn.
+        # A HEAD's answer has no body write for its head to wait for.
+        cycle = self.cycle
+        if cycle is not None and cycle is not before and cycle.scope["method"] != "HEAD":
+            cycle.transport = _HeadWithBody(cycle.transport)  # type: ignore[assignment]
+
     def send_400_response(self, msg: str) -> None:
         headers = [
             b"HTTP/1.1 400 Bad Request",
@@ -35,3 +48,39 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
         ]
         self.transport.write(b"\r\n".join(headers) + b"\r\n\r\n" + _BODY)
         self.transport.close()
+
+
+class _HeadWithBody:
+    """The transport one answer is written through: its head waits for the first body write.
+
+    uvicorn writes an answer's status line and headers, then its body, in two calls, and each
+    is a system call of its own. Its body write always follows, even when empty (a 304), but
+    for the answer to a HEAD, which is therefore never given one of these. A cycle that fails
+    after its head closes the transport, which sends what is held first. An interim
+    `100 Continue` goes out at once: the client waits for it before sending the body.
+    """
+
+    __slots__ = ("_transport", "_head", "_expect_head")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self._head = b""
+        self._expect_head = True
+
+    def write(self, data: bytes) -> None:
+        if self._expect_head and data.startswith(b"HTTP/") and data[9:10] != b"1":
+            self._expect_head = False
+            self._head = data
+            return
+        if self._head:
+            data, self._head = self._head + data, b""
+        self._transport.write(data)
+
+    def close(self) -> None:
+        if self._head:
+            self._transport.write(self._head)
+            self._head = b""
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
