@@ -5,14 +5,12 @@ import math
 import time
 from dataclasses import dataclass
 from enum import Enum
-
-from limits import RateLimitItem
-from limits.aio.storage import RedisStorage
-from limits.aio.strategies import MovingWindowRateLimiter
+from typing import Any
 
 from orbito.errors import RateLimitExceeded
 from orbito.logs import Throttle
 from orbito.movingwindow import MovingWindows, Window
+from orbito.rates import Rate
 from orbito.settings import Settings
 
 log = logging.getLogger("orbito.ratelimit")
@@ -73,12 +71,19 @@ class RateLimiter:
 
     def __init__(self, settings: Settings) -> None:
         self.enabled = settings.rate_limits_enabled
-        self.items: dict[str, RateLimitItem] = settings.rate_limit_items
+        self.items: dict[str, Rate] = settings.rate_limit_items
         self.in_process = {
-            name: MovingWindows(item.amount, item.get_expiry()) for name, item in self.items.items()
+            name: MovingWindows(item.amount, item.seconds) for name, item in self.items.items()
         }
-        self.storage: RedisStorage | None = None
+        self.storage: Any = None
         if settings.redis_url:
+            # Only where Redis is used: `limits` and its Redis client are megabytes of memory.
+            from limits import parse
+            from limits.aio.storage import RedisStorage
+            from limits.aio.strategies import MovingWindowRateLimiter
+
+            # The same text `limits` always read, so that counts go on under the same keys.
+            self.shared_items = {name: parse(item.text) for name, item in self.items.items()}
             self.storage = RedisStorage(
                 _redis_storage_uri(settings.redis_url),
                 implementation="redispy",
@@ -101,21 +106,22 @@ class RateLimiter:
         if self.storage is None:
             window = self.in_process[limit.name].hit(identity)
         else:
-            window = await self._shared_hit(item, limit.name, identity)
+            window = await self._shared_hit(limit.name, identity)
         if window is None:
             return None
         return Verdict(
             limit=item.amount,
             remaining=window.remaining,
             reset_time=window.reset_time,
-            window_seconds=item.get_expiry(),
+            window_seconds=item.seconds,
             allowed=window.allowed,
         )
 
-    async def _shared_hit(self, item: RateLimitItem, name: str, identity: str) -> Window | None:
+    async def _shared_hit(self, name: str, identity: str) -> Window | None:
         """Count one request in Redis; None while it cannot be reached."""
         if time.monotonic() < self._retry_at:
             return None
+        item = self.shared_items[name]
         try:
             allowed = await self.shared.hit(item, name, identity)
             stats = await self.shared.get_window_stats(item, name, identity)

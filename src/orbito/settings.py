@@ -5,9 +5,10 @@ from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from limits import RateLimitItem, parse
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from orbito.rates import Rate, parse_rate
 
 RATE_LIMIT_FIELDS = (
     "rate_limit_website_register",
@@ -93,7 +94,7 @@ class Settings(BaseSettings):
     @field_validator(*RATE_LIMIT_FIELDS)
     @classmethod
     def _parses_as_rate_limit(cls, value: str) -> str:
-        parse(value)
+        parse_rate(value)
         return value
 
     @field_validator("database_url")
@@ -123,9 +124,9 @@ class Settings(BaseSettings):
         return None if value == "" else value
 
     @cached_property
-    def rate_limit_items(self) -> dict[str, RateLimitItem]:
+    def rate_limit_items(self) -> dict[str, Rate]:
         return {
-            name.removeprefix("rate_limit_"): parse(getattr(self, name))
+            name.removeprefix("rate_limit_"): parse_rate(getattr(self, name))
             for name in RATE_LIMIT_FIELDS
         }
 
