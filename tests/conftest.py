@@ -8,9 +8,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from orbito.app import create_app
+from orbito.app import Orbito, create_app
 from orbito.db.migrate import upgrade
 from orbito.settings import Settings
 from tests import chromium, servers
@@ -162,13 +161,13 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
 
 
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+async def app(settings: Settings) -> AsyncIterator[Orbito]:
     async with running_app(settings) as application:
         yield application
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def client(app: Orbito) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app) as http:
         yield http
 
@@ -186,13 +185,13 @@ def orbito_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureF
 class running_app:
     """The app with its lifespan entered, as a server would run it."""
 
-    def __init__(self, settings: Settings, app: FastAPI | None = None) -> None:
+    def __init__(self, settings: Settings, app: Orbito | None = None) -> None:
         self.settings = settings
         self.app = app
 
-    async def __aenter__(self) -> FastAPI:
+    async def __aenter__(self) -> Orbito:
         self.app = self.app or create_app(self.settings)
-        self._lifespan = self.app.router.lifespan_context(self.app)
+        self._lifespan = self.app.lifespan()
         await self._lifespan.__aenter__()
         return self.app
 
@@ -205,6 +204,6 @@ def chromium_path() -> str:
     return chromium.PATH
 
 
-def client_for(app: FastAPI, client_ip: str = "203.0.113.7") -> httpx.AsyncClient:
+def client_for(app: Orbito, client_ip: str = "203.0.113.7") -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=app, client=(client_ip, 40000))
     return httpx.AsyncClient(transport=transport, base_url=BASE)

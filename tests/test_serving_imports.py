@@ -13,6 +13,7 @@ NOT_LOADED = (
     "redis",
     "alembic",  # migrations run in a child process
     "dns",  # a domain verification
+    "fastapi",  # the OpenAPI document and the documentation page
     "brotli",  # a large answer asked for with brotli
 )
 
@@ -36,7 +37,7 @@ async def call(app, method, path, query=b"", body=b""):
 
 async def main():
     app = create_app(Settings(_env_file=None, database_url=sys.argv[1]))
-    async with app.router.lifespan_context(app):
+    async with app.lifespan():
         body = json.dumps({"domain": "a.example", "owner_email": "o@a.example",
                            "website_name": "A"}).encode()
         statuses = [

@@ -1,50 +1,66 @@
-"""Building the ASGI application: routes, error handlers and the layers around them."""
+"""The ASGI application: its routes, its long-lived parts, and their start and end."""
 
 import gc
-from collections.abc import AsyncIterator
+import traceback
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from functools import partial
+from typing import Any
 
-from fastapi import FastAPI, Request
-from starlette.exceptions import HTTPException
+from starlette.datastructures import State
 
-from orbito import __version__
-from orbito.actions.routes import router as actions_router
+from orbito import openapi
+from orbito.actions.routes import router as actions_routes
 from orbito.cache import Caches
 from orbito.context import Parts
-from orbito.dashboard import router as dashboard_router
+from orbito.dashboard import router as dashboard_routes
 from orbito.db.engine import open_database
-from orbito.errors import OrbitoError, RouteNotFound
-from orbito.health import router as health_router
+from orbito.health import router as health_routes
 from orbito.http.asgi import Receive, Scope, Send
-from orbito.http.dispatch import method_not_allowed
 from orbito.http.gateway import Gateway
+from orbito.http.routing import Declared, Routes
 from orbito.logs import configure_logging
-from orbito.openapi import install_openapi
 from orbito.ratelimit import RateLimiter
-from orbito.responses import JSONResponse
 from orbito.settings import Settings
-from orbito.websites.routes import router as websites_router
+from orbito.websites.routes import router as websites_routes
 
-API_PREFIX = "/api/v1"
-DESCRIPTION = """\
-Websites register the actions that AI agents may take on them; the browser extension
-discovers those actions, runs one, and reports the use.
-
-Every error answers with the envelope `{"error": {"code", "message", "details"}}`.
-Keyed routes take the website's key in the `X-API-Key` header.
-"""
+ROUTES = (actions_routes, websites_routes, health_routes, dashboard_routes, openapi.docs)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None) -> "Orbito":
     settings = settings or Settings()
     configure_logging(settings)
+    return Orbito(settings)
+
+
+class Orbito:
+    """Every HTTP request goes through the gateway; uvicorn's lifespan events open and close
+    the database. Routes reach the parts through `request.app.state.parts`."""
+
+    def __init__(self, settings: Settings, groups: Iterable[Routes] = ROUTES) -> None:
+        self.settings = settings
+        self.state = State()
+        self.routes: list[Declared] = [route for group in groups for route in group.declared]
+        self.gateway = Gateway(
+            self.routes,
+            trusted_proxies=settings.trusted_proxies,
+            max_body_bytes=settings.max_body_bytes,
+        )
+        self._document: dict[str, Any] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope["app"] = self
+            await self.gateway(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan_events(receive, send)
+        # WebSockets are off in the server (see orbito.cli): there are no such routes.
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = open_database(settings)
-        app.state.parts = Parts(
-            db=db,
+    async def lifespan(self) -> AsyncIterator[None]:
+        """The database, caches and limiter, open while the application serves."""
+        settings = self.settings
+        self.state.parts = Parts(
+            db=open_database(settings),
             caches=Caches(settings.cache_seconds),
             limiter=RateLimiter(settings),
             settings=settings,
@@ -55,77 +71,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            await app.state.parts.db.dispose()
+            await self.state.parts.db.dispose()
 
-    app = OrbitoAPI(
-        title="Orbito",
-        version=__version__,
-        description=DESCRIPTION,
-        lifespan=lifespan,
-        redirect_slashes=False,
-        openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/docs",
-        redoc_url=None,
-        default_response_class=JSONResponse,
-        # The service exports no traces or metrics; left on, the check costs every request.
-        telemetry={"tracing": False, "metrics": False, "logs": False},
-    )
-    # The routes are added as they are rather than through include_router's wrappers; the
-    # gateway calls their endpoints itself (see orbito.http.dispatch).
-    for router in (actions_router, websites_router, health_router, dashboard_router):
-        app.router.routes.extend(router.routes)
-    _install_error_handlers(app)
-    install_openapi(app)
+    async def _lifespan_events(self, receive: Receive, send: Send) -> None:
+        await receive()  # lifespan.startup
+        started = False
+        try:
+            async with self.lifespan():
+                await send({"type": "lifespan.startup.complete"})
+                started = True
+                await receive()  # lifespan.shutdown
+        except BaseException:
+            failed = "lifespan.shutdown.failed" if started else "lifespan.startup.failed"
+            await send({"type": failed, "message": traceback.format_exc()})
+            raise
+        await send({"type": "lifespan.shutdown.complete"})
 
-    app.gateway = Gateway(
-        app=partial(FastAPI.__call__, app),
-        routes=app.router.routes,
-        trusted_proxies=settings.trusted_proxies,
-        max_body_bytes=settings.max_body_bytes,
-    )
-    return app
-
-
-class OrbitoAPI(FastAPI):
-    """The application, entered through the gateway.
-
-    The gateway answers API routes itself and hands everything else to the framework. It comes
-    first rather than as one of the framework's middlewares, as those sit inside three layers
-    of the framework's own that every request would pass for nothing.
-    """
-
-    gateway: Gateway
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            scope["app"] = self
-            await self.gateway(scope, receive, send)
-        else:
-            await super().__call__(scope, receive, send)
-
-
-def _install_error_handlers(app: "OrbitoAPI") -> None:
-    """Errors under the routes the framework serves itself: the documentation, unknown paths.
-
-    API routes never reach these: the gateway calls them and answers their errors.
-    """
-
-    def answer(error: OrbitoError) -> JSONResponse:
-        return JSONResponse(error.envelope(), status_code=error.status, headers=error.headers)
-
-    @app.exception_handler(HTTPException)
-    async def framework_error(request: Request, error: HTTPException) -> JSONResponse:
-        if error.status_code == 404:
-            return answer(RouteNotFound(details={"path": request.url.path}))
-        if error.status_code == 405:
-            return answer(method_not_allowed(app.gateway.allowed(request.url.path)))
-        generic = OrbitoError(str(error.detail))
-        generic.status = error.status_code
-        generic.code = "INVALID_SCHEMA" if error.status_code == 400 else "INTERNAL_ERROR"
-        return answer(generic)
-
-    # A fault under a route the framework serves is answered here, in the envelope; the
-    # framework then raises it again, and the gateway logs it.
-    @app.exception_handler(Exception)
-    async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
-        return answer(OrbitoError())
+    def openapi(self) -> dict[str, Any]:
+        """The OpenAPI document, built at its first request."""
+        if self._document is None:
+            self._document = openapi.build_document(self.routes)
+        return self._document

@@ -8,7 +8,7 @@ cached discovery request.
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Request
+from starlette.requests import Request
 
 from orbito.cache import Caches
 from orbito.db.engine import Database

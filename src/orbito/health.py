@@ -2,16 +2,17 @@
 
 import asyncio
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
 
 from orbito.context import parts
 from orbito.db.revision import schema_revision
 from orbito.db.tables import SCHEMA_REVISION
 from orbito.errors import OrbitoError, ServiceUnavailable
+from orbito.http.routing import Routes
 from orbito.openapi import ErrorEnvelope
 from orbito.responses import JSONResponse
 
-router = APIRouter(tags=["health"])
+router = Routes(tags=["health"])
 
 # A balancer's probe wants an answer soon; a database that takes longer is not ready.
 READY_TIMEOUT_SECONDS = 3.0

@@ -1,13 +1,34 @@
-"""The OpenAPI document: the error envelope, request bodies read by hand, and the key scheme."""
+"""The OpenAPI document and the interactive documentation, built from the declared routes.
 
-from typing import Any
+FastAPI builds the document, with the error envelope, the request bodies the routes read
+themselves and the key scheme added. It is imported only when the document or the
+documentation page is first asked for, and the document is built once.
+"""
 
-from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
+import inspect
+from collections.abc import Iterable
+from typing import Annotated, Any, get_args, get_origin
+
 from pydantic import BaseModel, Field
+from starlette.requests import Request
+from starlette.responses import Response
 
+from orbito import __version__
 from orbito import errors as e
 from orbito.context import API_KEY_SCHEME
+from orbito.http.routing import Declared, Endpoint, PathValue, Routes
+from orbito.responses import JSONResponse
+
+API_PREFIX = "/api/v1"
+DOCUMENT_PATH = f"{API_PREFIX}/openapi.json"
+TITLE = "Orbito"
+DESCRIPTION = """\
+Websites register the actions that AI agents may take on them; the browser extension
+discovers those actions, runs one, and reports the use.
+
+Every error answers with the envelope `{"error": {"code", "message", "details"}}`.
+Keyed routes take the website's key in the `X-API-Key` header.
+"""
 
 _BODY_MODELS: dict[str, type[BaseModel]] = {}
 
@@ -71,29 +92,92 @@ def request_body(model: type[BaseModel], required: bool = True) -> dict[str, Any
     }
 
 
-def install_openapi(app: FastAPI) -> None:
-    def build() -> dict[str, Any]:
-        if app.openapi_schema:
-            return app.openapi_schema
-        document = get_openapi(
-            title=app.title,
-            version=app.version,
-            description=app.description,
-            routes=app.routes,
-            tags=app.openapi_tags,
-        )
-        components = document.setdefault("components", {})
-        components.setdefault("securitySchemes", {}).update(API_KEY_SCHEME)
-        schemas = components.setdefault("schemas", {})
-        for name, model in _BODY_MODELS.items():
-            schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-            schemas.update(schema.pop("$defs", {}))
-            schemas[name] = schema
-        _drop_framework_422s(document)
-        app.openapi_schema = document
-        return document
+def build_document(routes: Iterable[Declared]) -> dict[str, Any]:
+    from fastapi import FastAPI
+    from fastapi.openapi.utils import get_openapi
 
-    app.openapi = build  # type: ignore[method-assign]
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    for route in routes:
+        if route.in_schema:
+            app.router.add_api_route(
+                route.path,
+                _documented(route.endpoint),
+                methods=[route.method],
+                **route.documentation,
+            )
+    document = get_openapi(
+        title=TITLE, version=__version__, description=DESCRIPTION, routes=app.routes
+    )
+    components = document.setdefault("components", {})
+    components.setdefault("securitySchemes", {}).update(API_KEY_SCHEME)
+    schemas = components.setdefault("schemas", {})
+    for name, model in _BODY_MODELS.items():
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[name] = schema
+    _drop_framework_422s(document)
+    return document
+
+
+def _documented(endpoint: Endpoint) -> Endpoint:
+    """The endpoint as FastAPI reads it, its path parameters described with FastAPI's `Path`.
+
+    Only its signature, name and docstring are read: the gateway calls the endpoint itself.
+    """
+    from fastapi import Path
+
+    def described(annotation: Any) -> Any:
+        if get_origin(annotation) is not Annotated:
+            return annotation
+        kind, *marks = get_args(annotation)
+        for mark in marks:
+            if isinstance(mark, PathValue):
+                return Annotated[kind, Path(description=mark.description, **mark.constraints())]
+        return annotation
+
+    signature = inspect.signature(endpoint)
+    parameters = [
+        parameter.replace(annotation=described(parameter.annotation))
+        for parameter in signature.parameters.values()
+    ]
+
+    async def documented(*args: Any, **kwargs: Any) -> Response:
+        return await endpoint(*args, **kwargs)
+
+    documented.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    documented.__name__ = endpoint.__name__
+    documented.__doc__ = endpoint.__doc__
+    return documented
+
+
+# The documentation answers HEAD too, as it always has; the API's routes do not.
+docs = Routes(in_schema=False)
+_SWAGGER_REDIRECT = "/docs/oauth2-redirect"
+
+
+@docs.get(DOCUMENT_PATH)
+@docs.route("HEAD", DOCUMENT_PATH)
+async def openapi_document(request: Request) -> Response:
+    return JSONResponse(request.app.openapi())
+
+
+@docs.get("/docs")
+@docs.route("HEAD", "/docs")
+async def documentation_page() -> Response:
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    title = f"{TITLE} - Swagger UI"
+    return get_swagger_ui_html(
+        openapi_url=DOCUMENT_PATH, title=title, oauth2_redirect_url=_SWAGGER_REDIRECT
+    )
+
+
+@docs.get(_SWAGGER_REDIRECT)
+@docs.route("HEAD", _SWAGGER_REDIRECT)
+async def documentation_sign_in() -> Response:
+    from fastapi.openapi.docs import get_swagger_ui_oauth2_redirect_html
+
+    return get_swagger_ui_oauth2_redirect_html()
 
 
 def _drop_framework_422s(document: dict[str, Any]) -> None:

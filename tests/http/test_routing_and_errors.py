@@ -1,7 +1,8 @@
 import httpx
 import pytest
-from fastapi import FastAPI
 
+from orbito.app import ROUTES, Orbito
+from orbito.http.routing import Routes
 from tests.conftest import client_for, running_app
 from tests.factories import keyed, register_action, register_website
 
@@ -84,16 +85,14 @@ async def test_no_route_ever_redirects(client: httpx.AsyncClient) -> None:
         assert not 300 <= response.status_code < 400
 
 
-async def _app_with_a_faulty_route(settings) -> FastAPI:
-    from orbito.app import create_app
+async def _app_with_a_faulty_route(settings) -> Orbito:
+    faulty = Routes("/api/v1")
 
-    app = create_app(settings)
-
-    @app.get("/api/v1/boom")
+    @faulty.get("/boom")
     async def boom() -> None:
         raise RuntimeError("secret internal detail")
 
-    return app
+    return Orbito(settings, (*ROUTES, faulty))
 
 
 async def test_a_fault_in_a_handler_is_a_500_envelope_with_cors(settings, orbito_logs) -> None:

@@ -3,7 +3,8 @@
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from starlette.requests import Request
+from starlette.responses import Response
 
 from orbito.actions import service, tools
 from orbito.actions.listing import Listing, Rendered
@@ -30,6 +31,7 @@ from orbito.cache import Caches
 from orbito.context import KEYED_OPERATION, authorize, limit_client, parts
 from orbito.db.engine import Database
 from orbito.errors import ActionLimitExceeded, ActionNotFound, DomainNotFound, InvalidSchema
+from orbito.http.routing import PathValue, Routes
 from orbito.jsonbody import read_json_object
 from orbito.openapi import errors, request_body
 from orbito.ratelimit import ACTION_REGISTER, DISCOVERY, KEYED, USAGE, Limit
@@ -38,16 +40,16 @@ from orbito.validation import validate
 from orbito.websites.domains import InvalidDomain, normalise_domain
 from orbito.websites.repository import KeyHolder
 
-router = APIRouter(prefix="/api/v1/actions", tags=["actions"])
+router = Routes("/api/v1/actions", tags=["actions"])
 
 # For the OpenAPI document: the route checks the id itself (400, never the framework's 422).
 ActionIdInPath = Annotated[
     str,
-    Path(
+    PathValue(
+        "The id the SDK registered the action with",
         min_length=1,
         max_length=ACTION_ID_MAX_LENGTH,
         pattern=ACTION_ID_PATTERN,
-        description="The id the SDK registered the action with",
     ),
 ]
 _BOOLEANS = {"true": True, "false": False}

@@ -8,12 +8,12 @@ which the Content-Security-Policy below enforces in the browser.
 from functools import cache
 from importlib.resources import files
 
-from fastapi import APIRouter
 from starlette.responses import Response
 
 from orbito.errors import RouteNotFound
+from orbito.http.routing import Routes
 
-router = APIRouter(include_in_schema=False)
+router = Routes(in_schema=False)
 
 _STATIC = files(__package__) / "static"
 _FILES = {

@@ -1,24 +1,22 @@
 """Finding a request's endpoint among the API's routes, and calling it directly.
 
-The framework answers a request through a router, an exception layer and a request handler
+A framework answers a request through a router, an exception layer and a request handler
 that solves dependencies, each adding tens of microseconds; answering a cached discovery
 request takes less than that. The endpoints here take their path values as keywords, and the
 request too if they name a `request` parameter, and return a response, so they need none of
-it. The routes stay declared with FastAPI, which builds the OpenAPI document from them.
+it.
 """
 
 import inspect
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-from fastapi.routing import APIRoute
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import compile_path
 
 from orbito.errors import MethodNotAllowed
+from orbito.http.routing import Declared, Endpoint
 
-Endpoint = Callable[..., Awaitable[Response]]
 # The endpoint, whether it takes the request, and the values of its path's parameters.
 Found = tuple[Endpoint, bool, dict[str, Any]]
 Entry = tuple[Endpoint, bool]
@@ -32,23 +30,16 @@ class RouteTable:
     action whose id is "register", as it would any other id.
     """
 
-    def __init__(self, routes: Iterable[BaseRoute]) -> None:
+    def __init__(self, routes: Iterable[Declared]) -> None:
         self._literal: dict[str, dict[str, Entry]] = {}
         self._patterned: list[tuple[re.Pattern[str], frozenset[str], Entry]] = []
-        # The framework's own routes (the documentation): only to say what they allow.
-        self._framework: list[tuple[re.Pattern[str], frozenset[str]]] = []
         for route in routes:
-            if not isinstance(route, APIRoute):
-                if isinstance(route, Route) and route.methods:
-                    self._framework.append((route.path_regex, frozenset(route.methods)))
-                continue
             entry = (route.endpoint, "request" in inspect.signature(route.endpoint).parameters)
-            if route.param_convertors:
-                self._patterned.append((route.path_regex, frozenset(route.methods or ()), entry))
+            regex, _, convertors = compile_path(route.path)
+            if convertors:
+                self._patterned.append((regex, frozenset((route.method,)), entry))
             else:
-                by_method = self._literal.setdefault(route.path, {})
-                for method in route.methods or ():
-                    by_method.setdefault(method, entry)
+                self._literal.setdefault(route.path, {}).setdefault(route.method, entry)
 
     def find(self, method: str, path: str) -> Found | None:
         """The endpoint and path values for a request; None for a path no route has.
@@ -73,16 +64,7 @@ class RouteTable:
         A literal path names its own methods only, as the OpenAPI document does, though a
         parameter path may answer others on it (`DELETE /actions/register`).
         """
-        methods = (
-            self._literal_methods(path)
-            or self._api_methods(path)
-            or {
-                method
-                for regex, route_methods in self._framework
-                if regex.match(path)
-                for method in route_methods
-            }
-        )
+        methods = self._literal_methods(path) or self._api_methods(path)
         return sorted({*methods, "OPTIONS"})
 
     def _literal_methods(self, path: str) -> set[str]:

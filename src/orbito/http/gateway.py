@@ -2,8 +2,7 @@
 
 It is a single layer rather than one per concern because each ASGI layer wraps `send` in a
 closure of its own and costs every request; on the hot routes that was a large share of the
-work. API routes are called straight from the route table; anything else (the documentation,
-unknown paths) goes on to the framework.
+work. Endpoints are called straight from the route table.
 """
 
 import logging
@@ -11,15 +10,15 @@ import time
 from collections.abc import Iterable
 
 from starlette.requests import Request
-from starlette.routing import BaseRoute
 
 from orbito.clientip import Network, client_ip
-from orbito.errors import OrbitoError
-from orbito.http.asgi import ASGIApp, Message, Receive, Scope, Send
+from orbito.errors import OrbitoError, RouteNotFound
+from orbito.http.asgi import Message, Receive, Scope, Send
 from orbito.http.bodies import METHODS_WITH_BODY, ClientGone, buffered
 from orbito.http.cors import CORS_HEADERS, answer_preflight, has_origin
 from orbito.http.dispatch import RouteTable
 from orbito.http.requestlog import log_request, request_id_for
+from orbito.http.routing import Declared
 from orbito.logs import request_id_var
 from orbito.responses import JSONResponse
 
@@ -31,15 +30,9 @@ CLIENT_CLOSED_REQUEST = 499
 
 class Gateway:
     def __init__(
-        self,
-        app: ASGIApp,
-        routes: Iterable[BaseRoute],
-        trusted_proxies: list[Network],
-        max_body_bytes: int,
+        self, routes: Iterable[Declared], trusted_proxies: list[Network], max_body_bytes: int
     ) -> None:
-        self.app = app
-        self._routes = routes
-        self._table: RouteTable | None = None
+        self._table = RouteTable(routes)
         self.trusted_proxies = tuple(trusted_proxies)
         self.max_body_bytes = max_body_bytes
 
@@ -69,22 +62,16 @@ class Gateway:
             request_id_var.reset(token)
 
     def allowed(self, path: str) -> list[str]:
-        """The methods `path` takes, for OPTIONS and for the framework's own 405s."""
-        return self._routes_table().allowed(path)
-
-    def _routes_table(self) -> RouteTable:
-        if self._table is None:  # built at the first request, once every route is declared
-            self._table = RouteTable(self._routes)
-        return self._table
+        """The methods `path` takes, for OPTIONS."""
+        return self._table.allowed(path)
 
     async def _answer(self, scope: Scope, receive: Receive, reply: "_Reply") -> None:
         try:
             if scope["method"] in METHODS_WITH_BODY:
                 receive = await buffered(scope, receive, self.max_body_bytes)
-            found = self._routes_table().find(scope["method"], scope["path"])
+            found = self._table.find(scope["method"], scope["path"])
             if found is None:
-                await self.app(scope, receive, reply)
-                return
+                raise RouteNotFound(details={"path": scope["path"]})
             endpoint, takes_request, values = found
             if takes_request:
                 values["request"] = Request(scope, receive)

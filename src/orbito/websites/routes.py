@@ -2,11 +2,12 @@
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Request
+from starlette.requests import Request
 
 from orbito.actions import owned, series
 from orbito.context import KEYED_OPERATION, authorize, limit_client, parts
 from orbito.errors import DomainAlreadyExists, InvalidSchema, WebsiteNotFound
+from orbito.http.routing import Routes
 from orbito.jsonbody import read_json_object
 from orbito.openapi import errors, request_body
 from orbito.ratelimit import KEYED, WEBSITE_REGISTER
@@ -28,7 +29,7 @@ from orbito.websites.schemas import (
     WebsiteSettings,
 )
 
-router = APIRouter(prefix="/api/v1/websites", tags=["websites"])
+router = Routes("/api/v1/websites", tags=["websites"])
 
 
 @router.post(
