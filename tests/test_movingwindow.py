@@ -1,3 +1,6 @@
+import pytest
+
+from orbito import movingwindow
 from orbito.movingwindow import MovingWindows
 
 
@@ -62,3 +65,47 @@ def test_idle_identities_are_forgotten_after_two_windows() -> None:
     windows.hit("later", now=120.0)
 
     assert len(windows) == 2
+
+
+def _exact(amount: int, window: float, times: list[float]) -> list[bool]:
+    """What a moving window decides when it keeps every time exactly."""
+    kept: list[float] = []
+    decisions = []
+    for now in times:
+        kept = [t for t in kept if t > now - window]
+        decisions.append(len(kept) < amount)
+        if decisions[-1]:
+            kept.append(now)
+    return decisions
+
+
+def test_the_epoch_moving_forward_changes_no_decision(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Four-byte ticks run out after 49 days; here after 150 s, to see the epoch move."""
+    monkeypatch.setattr(movingwindow, "LAST_TICK", 150_000)
+    windows = MovingWindows(amount=5, window=10)
+    times = [1_700_000_000 + t / 4 for t in range(4000)]  # 1000 s, many epochs
+
+    decisions = [windows.hit("a", now=t).allowed for t in times]
+
+    assert decisions == _exact(5, 10, times)
+    assert windows._epoch is not None and windows._epoch > times[0] + 800
+
+
+def test_times_are_rounded_up_to_the_millisecond_never_down() -> None:
+    windows = MovingWindows(amount=1, window=1)
+    windows.hit("another", now=100.0)  # the epoch
+    first = windows.hit("a", now=100.0004)
+
+    assert first.allowed and first.reset_time == pytest.approx(101.001)
+    assert not windows.hit("a", now=101.0005).allowed  # taken as 100.001: still in the window
+    assert windows.hit("a", now=101.001).allowed
+
+
+def test_a_clock_stepping_back_never_lets_more_through() -> None:
+    windows = MovingWindows(amount=2, window=60)
+    windows.hit("a", now=1000.0)
+    windows.hit("a", now=400.0)  # the clock was set back ten minutes
+
+    assert not windows.hit("a", now=401.0).allowed
+    assert not windows.hit("a", now=1059.0).allowed
+    assert windows.hit("a", now=1060.5).allowed

@@ -2,9 +2,12 @@
 
 For each identity (a client address, a key's digest) the window holds the times of the
 requests it accepted within the last `window` seconds, oldest first: a request is accepted
-while fewer than `amount` remain, so no span of `window` seconds ever holds more. The times
-are packed as doubles in one bytes object, a third of the memory of a list of floats: a
-popular site has tens of thousands of visitors in a window, each an identity.
+while fewer than `amount` remain, so no span of `window` seconds ever holds more. A popular
+site has tens of thousands of visitors in a window, each an identity, so the times are packed
+in one bytes object, each as the whole milliseconds since the counters' epoch in four bytes.
+They are rounded up: a time is never taken for earlier than it was, so no request leaves the
+window too soon, and a `reset_time` is never too early. Four bytes hold 49 days; before they
+run out, the epoch moves forward and the times still counting are rewritten once.
 
 Identities come and go (every visitor's address is one), so idle ones must be dropped
 without a sweep that would stall the event loop. They are kept in two generations: at each
@@ -14,12 +17,16 @@ Whatever is dropped was last accepted before the previous turn, a whole window a
 dropping it forgets nothing that still counts.
 """
 
+import math
 import struct
 import time
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from typing import cast
 
-_TIME = struct.Struct("d")
+_TICK = struct.Struct("I")  # milliseconds since the epoch
+# The epoch moves forward when a time this close to the largest tick could be asked for.
+LAST_TICK = 2**32 - 1
 
 
 @dataclass(slots=True)
@@ -38,26 +45,46 @@ class MovingWindows:
     _current: dict[str, bytes] = field(default_factory=dict)
     _older: dict[str, bytes] = field(default_factory=dict)
     _turn_at: float = 0.0
+    _epoch: float | None = None
 
     def hit(self, identity: str, now: float | None = None) -> Window:
         now = time.time() if now is None else now
         if now >= self._turn_at:
-            self._older, self._current = self._current, {}
-            self._turn_at = now + self.window
+            self._turn(now)
+        epoch = cast(float, self._epoch)  # set by the first turn
         packed = self._current.get(identity)
         if packed is None:
             packed = self._older.pop(identity, b"")
-        # Times are kept in order; those at or before the window's start no longer count.
-        expired = bisect_right(memoryview(packed).cast("d"), now - self.window)
-        packed = packed[expired * _TIME.size :]
-        count = len(packed) // _TIME.size
+        # Ticks at or before the window's start no longer count.
+        ticks = memoryview(packed).cast("I")
+        expired = bisect_right(ticks, (now - self.window - epoch) * 1000)
+        packed = packed[expired * _TICK.size :]
+        count = len(packed) // _TICK.size
         allowed = count < self.amount
         if allowed:
-            packed += _TIME.pack(now)
+            tick = max(0, math.ceil((now - epoch) * 1000))
+            if packed:  # kept in order should the clock step back: later, never earlier
+                tick = max(tick, _TICK.unpack_from(packed, len(packed) - _TICK.size)[0])
+            packed += _TICK.pack(tick)
             count += 1
         self._current[identity] = packed
-        oldest = _TIME.unpack_from(packed)[0] if packed else now
+        oldest = epoch + _TICK.unpack_from(packed)[0] / 1000 if packed else now
         return Window(allowed, max(0, self.amount - count), oldest + self.window)
+
+    def _turn(self, now: float) -> None:
+        self._older, self._current = self._current, {}
+        self._turn_at = now + self.window
+        if self._epoch is None:
+            self._epoch = now
+        # The largest tick asked for before the next turn; past it, four bytes would not do.
+        if (self._turn_at + self.window - self._epoch) * 1000 < LAST_TICK:
+            return
+        shift = math.floor((now - self.window - self._epoch) * 1000)
+        self._epoch += shift / 1000
+        # Only the older generation is left; a time shifted below zero had left the window.
+        for identity, packed in self._older.items():
+            ticks = memoryview(packed).cast("I")
+            self._older[identity] = b"".join(_TICK.pack(max(0, tick - shift)) for tick in ticks)
 
     def __len__(self) -> int:
         """How many identities are held."""
