@@ -2,7 +2,6 @@
 
 from typing import Literal
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from orbito.actions.schemas import DiscoveredAction
@@ -43,6 +42,9 @@ class WebsiteRegistration(BaseModel):
     @field_validator("owner_email")
     @classmethod
     def _email_syntax(cls, value: str) -> str:
+        # Imported here: only website registration needs it, and every worker would hold it.
+        from email_validator import EmailNotValidError, validate_email
+
         try:
             email = validate_email(value.strip(), check_deliverability=False)
         except EmailNotValidError as error:
