@@ -58,18 +58,23 @@ class MovingWindows:
         # Ticks at or before the window's start no longer count.
         ticks = memoryview(packed).cast("I")
         expired = bisect_right(ticks, (now - self.window - epoch) * 1000)
-        packed = packed[expired * _TICK.size :]
-        count = len(packed) // _TICK.size
+        count = len(ticks) - expired
         allowed = count < self.amount
         if allowed:
-            tick = max(0, math.ceil((now - epoch) * 1000))
-            if packed:  # kept in order should the clock step back: later, never earlier
-                tick = max(tick, _TICK.unpack_from(packed, len(packed) - _TICK.size)[0])
-            packed += _TICK.pack(tick)
+            # Rounded up, and kept in order should the clock step back: later, never earlier.
+            tick = max(math.ceil((now - epoch) * 1000), ticks[-1] if ticks else 0)
+            oldest = ticks[expired] if count else tick
+            packed = packed[expired * _TICK.size :] + _TICK.pack(tick)
             count += 1
+        elif expired:
+            oldest = ticks[expired] if count else 0
+            packed = packed[expired * _TICK.size :]
+        else:
+            oldest = ticks[0] if count else 0
+        ticks.release()
         self._current[identity] = packed
-        oldest = epoch + _TICK.unpack_from(packed)[0] / 1000 if packed else now
-        return Window(allowed, max(0, self.amount - count), oldest + self.window)
+        reset_at = epoch + oldest / 1000 if count else now
+        return Window(allowed, max(0, self.amount - count), reset_at + self.window)
 
     def _turn(self, now: float) -> None:
         self._older, self._current = self._current, {}
