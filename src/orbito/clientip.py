@@ -1,12 +1,32 @@
 """Who the client is: the TCP peer, or what a trusted proxy says in X-Forwarded-For."""
 
+import socket
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import Any
 
 Network = IPv4Network | IPv6Network
+
+
+class TrustedProxies:
+    """The proxies whose X-Forwarded-For is believed; their IPv4 networks also as integers,
+    so that the usual hop, an IPv4 address, is checked without building an address object."""
+
+    def __init__(self, networks: Iterable[Network]) -> None:
+        self.networks = tuple(networks)
+        self._ipv4 = tuple(
+            (int(network.network_address), int(network.netmask))
+            for network in self.networks
+            if network.version == 4
+        )
+
+    def trust(self, address: IPv4Address | IPv6Address) -> bool:
+        return any(address in network for network in self.networks)
+
+    def trust_ipv4(self, value: int) -> bool:
+        return any(value & mask == base for base, mask in self._ipv4)
 
 
 # Small: it pays for the proxies' addresses, seen on every request, while one entry for each
@@ -19,23 +39,28 @@ def _parse(text: str) -> IPv4Address | IPv6Address | None:
         return None
 
 
-def _trusted(address: IPv4Address | IPv6Address, proxies: tuple[Network, ...]) -> bool:
-    return any(address in network for network in proxies)
+def _ipv4(text: str) -> int | None:
+    """The address as an integer if `text` is an IPv4 address written as `ip_address` would
+    write it (four decimal parts, no leading zeros); None for anything else."""
+    try:
+        return int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
+    except (OSError, ValueError):
+        return None
 
 
-def client_ip(scope: Mapping[str, Any], proxies: tuple[Network, ...]) -> str:
+def client_ip(scope: Mapping[str, Any], proxies: TrustedProxies) -> str:
     # One string per address, however many requests and limits name it: each limit's counters
     # are keyed by it, and a popular site has tens of thousands of visitors in a window.
     return sys.intern(_client_ip(scope, proxies))
 
 
-def _client_ip(scope: Mapping[str, Any], proxies: tuple[Network, ...]) -> str:
+def _client_ip(scope: Mapping[str, Any], proxies: TrustedProxies) -> str:
     client = scope.get("client")
     peer = client[0] if client else "unknown"
-    if not proxies:
+    if not proxies.networks:
         return peer
     peer_address = _parse(peer)
-    if peer_address is None or not _trusted(peer_address, proxies):
+    if peer_address is None or not proxies.trust(peer_address):
         return peer
 
     forwarded = [
@@ -43,12 +68,18 @@ def _client_ip(scope: Mapping[str, Any], proxies: tuple[Network, ...]) -> str:
     ]
     hops = [hop.strip() for header in forwarded for hop in header.split(",") if hop.strip()]
     # Walk from the nearest hop outwards: each trusted proxy vouches for the hop before it.
-    client_address = peer_address
+    found = str(peer_address)
     for hop in reversed(hops):
+        value = _ipv4(hop)
+        if value is not None:
+            found = hop  # already in the form `ip_address` would give
+            if not proxies.trust_ipv4(value):
+                break
+            continue
         address = _parse(hop)
         if address is None:
             break  # garbage cannot be a client; the last proxy that vouched is the best we know
-        client_address = address
-        if not _trusted(address, proxies):
+        found = str(address)
+        if not proxies.trust(address):
             break
-    return str(client_address)
+    return found

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from starlette.requests import Request
 
-from orbito.clientip import Network, client_ip
+from orbito.clientip import Network, TrustedProxies, client_ip
 from orbito.errors import OrbitoError, RouteNotFound
 from orbito.http.asgi import Message, Receive, Scope, Send
 from orbito.http.bodies import METHODS_WITH_BODY, ClientGone, buffered
@@ -33,7 +33,7 @@ class Gateway:
         self, routes: Iterable[Declared], trusted_proxies: list[Network], max_body_bytes: int
     ) -> None:
         self._table = RouteTable(routes)
-        self.trusted_proxies = tuple(trusted_proxies)
+        self.trusted_proxies = TrustedProxies(trusted_proxies)
         self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
