@@ -1,0 +1,126 @@
+"""The access log's line, written straight to the handler, is the line its record would make."""
+
+import io
+import json
+import logging
+import re
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from orbito.http.requestlog import log, log_request
+from orbito.logs import _OrbitoHandler, configure_logging, direct_handler, request_id_var
+from orbito.settings import Settings
+
+
+@pytest.fixture
+def written() -> Iterator[io.StringIO]:
+    """What the service's handler writes, in place of standard error (see `configure`).
+
+    pytest hangs its own capturing handlers on every logger that does not propagate, which
+    would send each record the ordinary way; they are set aside for the test.
+    """
+    service = logging.getLogger("orbito")
+    others = list(service.handlers)
+    token = request_id_var.set("req-7")
+    yield io.StringIO()
+    request_id_var.reset(token)
+    configure_logging(Settings(_env_file=None))
+    service.handlers[:] = [*others, *service.handlers[len(others) :]]
+
+
+def configure(stream: io.StringIO, **settings: str) -> None:
+    configure_logging(Settings(_env_file=None, **settings))  # type: ignore[arg-type]
+    service = logging.getLogger("orbito")
+    service.handlers[:] = [h for h in service.handlers if isinstance(h, _OrbitoHandler)]
+    service.handlers[0].setStream(stream)  # type: ignore[attr-defined]
+
+
+def _both_ways(stream: io.StringIO, path: str) -> tuple[str, str]:
+    """The line written directly, then the same request's line made from a record."""
+    log_request("GET", path, 200, time.perf_counter(), "203.0.113.7")
+    listener = logging.NullHandler()
+    logging.getLogger("orbito").addHandler(listener)
+    try:
+        assert direct_handler(log, logging.INFO) is None  # another listener: the record way
+        log_request("GET", path, 200, time.perf_counter(), "203.0.113.7")
+    finally:
+        logging.getLogger("orbito").removeHandler(listener)
+    direct, from_record = stream.getvalue().splitlines()
+    return direct, from_record
+
+
+def test_a_text_line_is_the_same_written_directly_or_from_a_record(written: io.StringIO) -> None:
+    configure(written, log_format="text")
+    assert direct_handler(log, logging.INFO) is not None
+
+    direct, from_record = _both_ways(written, "/api/v1/nope\nFAKE status=200\x00")
+
+    def steady(line: str) -> str:
+        return re.sub(r"^\S+ |duration_ms=\S+", "", line)
+
+    assert steady(direct) == steady(from_record)
+    assert direct.endswith(
+        'path="/api/v1/nope\\nFAKE status=200\\u0000" status=200 duration_ms='
+        + direct.split("duration_ms=")[1].split()[0]
+        + " client_ip=203.0.113.7 request_id=req-7"
+    )
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00 INFO    orbito.access ", direct)
+
+
+def test_a_json_line_is_the_same_written_directly_or_from_a_record(written: io.StringIO) -> None:
+    configure(written, log_format="json")
+
+    direct, from_record = (json.loads(line) for line in _both_ways(written, "/api/v1/actions"))
+
+    assert list(direct) == list(from_record)  # the same fields in the same order
+    for line in (direct, from_record):
+        assert line.pop("time") and line.pop("duration_ms") >= 0
+    assert (
+        direct
+        == from_record
+        == {
+            "level": "INFO",
+            "logger": "orbito.access",
+            "event": "http.request",
+            "method": "GET",
+            "path": "/api/v1/actions",
+            "status": 200,
+            "client_ip": "203.0.113.7",
+            "request_id": "req-7",
+        }
+    )
+
+
+def test_a_quieter_level_or_a_filter_takes_the_record_way(written: io.StringIO) -> None:
+    configure(written, log_level="WARNING")
+    assert direct_handler(log, logging.INFO) is None
+    log_request("GET", "/", 200, time.perf_counter(), "203.0.113.7")
+    assert written.getvalue() == ""
+
+    configure(written)
+    log.addFilter(lambda record: False)
+    try:
+        assert direct_handler(log, logging.INFO) is None
+        log_request("GET", "/", 200, time.perf_counter(), "203.0.113.7")
+    finally:
+        log.filters.clear()
+    assert written.getvalue() == ""
+
+
+def test_a_broken_stream_is_reported_not_raised(
+    written: io.StringIO, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Broken(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError("the reader went away")
+
+    configure(written)
+    handler = direct_handler(log, logging.INFO)
+    assert handler is not None
+    handler.setStream(Broken())
+
+    log_request("GET", "/", 200, time.perf_counter(), "203.0.113.7")
+
+    assert "--- Logging error ---" in capsys.readouterr().err
