@@ -1,6 +1,6 @@
 import pytest
 
-from orbito import movingwindow
+from orbito import movingwindow, rates
 from orbito.movingwindow import MovingWindows
 
 
@@ -109,3 +109,21 @@ def test_a_clock_stepping_back_never_lets_more_through() -> None:
     assert not windows.hit("a", now=401.0).allowed
     assert not windows.hit("a", now=1059.0).allowed
     assert windows.hit("a", now=1060.5).allowed
+
+
+@pytest.mark.parametrize("window", [60.0, 86400.0, 86401.0, 30 * 86400.0, rates.LONGEST_WINDOW])
+def test_every_window_a_setting_allows_counts_for_its_whole_length(window: float) -> None:
+    """Long windows count in seconds: in milliseconds, a month's times would not fit."""
+    windows = MovingWindows(amount=2, window=window)
+    start = 1_700_000_000.0
+    steps = [start + window * fraction for fraction in (0, 0.4, 0.8, 1.0, 1.0005, 1.5, 3, 3.2)]
+
+    decisions = [windows.hit("a", now=t).allowed for t in steps]
+
+    assert decisions == _exact(2, window, steps)
+    assert decisions == [True, True, False, True, False, True, True, True]
+
+
+def test_a_window_too_long_to_count_is_refused() -> None:
+    with pytest.raises(ValueError, match="too long"):
+        MovingWindows(amount=1, window=100 * 365 * 86400.0)

@@ -38,6 +38,9 @@ def test_a_rate_means_what_limits_reads_in_it(text: str) -> None:
         ("-1/second", "is not a rate limit"),
         ("0/minute", "must be at least 1"),
         ("5 per 0 minutes", "must be at least 1"),
+        ("1/2years", "at most a year"),
+        ("1/13months", "at most a year"),
+        ("1/99999999999 years", "at most a year"),
     ],
 )
 def test_a_rate_that_is_not_one_limit_of_at_least_one_is_refused(text: str, reason: str) -> None:

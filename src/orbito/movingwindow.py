@@ -4,10 +4,12 @@ For each identity (a client address, a key's digest) the window holds the times 
 requests it accepted within the last `window` seconds, oldest first: a request is accepted
 while fewer than `amount` remain, so no span of `window` seconds ever holds more. A popular
 site has tens of thousands of visitors in a window, each an identity, so the times are packed
-in one bytes object, each as the whole milliseconds since the counters' epoch in four bytes.
-They are rounded up: a time is never taken for earlier than it was, so no request leaves the
-window too soon, and a `reset_time` is never too early. Four bytes hold 49 days; before they
-run out, the epoch moves forward and the times still counting are rewritten once.
+in one bytes object, each as a whole number of ticks since the counters' epoch in four bytes:
+milliseconds for a window of up to a day, seconds for a longer one (at most a year, as
+`orbito.rates` allows). They are rounded up: a time is never taken for earlier than it was, so
+no request leaves the window too soon, and a `reset_time` is never too early. Four bytes hold
+49 days of milliseconds; before they run out, the epoch moves forward and the times still
+counting are rewritten once.
 
 Identities come and go (every visitor's address is one), so idle ones must be dropped
 without a sweep that would stall the event loop. They are kept in two generations: at each
@@ -24,9 +26,11 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import cast
 
-_TICK = struct.Struct("I")  # milliseconds since the epoch
+_TICK = struct.Struct("I")  # ticks since the epoch
 # The epoch moves forward when a time this close to the largest tick could be asked for.
 LAST_TICK = 2**32 - 1
+# Windows up to this long count in milliseconds, longer ones in seconds.
+MILLISECOND_WINDOWS_UP_TO = 86400
 
 
 @dataclass(slots=True)
@@ -46,6 +50,12 @@ class MovingWindows:
     _older: dict[str, bytes] = field(default_factory=dict)
     _turn_at: float = 0.0
     _epoch: float | None = None
+    _per_second: int = 0  # ticks in a second
+
+    def __post_init__(self) -> None:
+        self._per_second = 1000 if self.window <= MILLISECOND_WINDOWS_UP_TO else 1
+        if 2 * self.window * self._per_second >= LAST_TICK:
+            raise ValueError(f"a window of {self.window} s is too long to count")
 
     def hit(self, identity: str, now: float | None = None) -> Window:
         now = time.time() if now is None else now
@@ -57,12 +67,13 @@ class MovingWindows:
             packed = self._older.pop(identity, b"")
         # Ticks at or before the window's start no longer count.
         ticks = memoryview(packed).cast("I")
-        expired = bisect_right(ticks, (now - self.window - epoch) * 1000)
+        per_second = self._per_second
+        expired = bisect_right(ticks, (now - self.window - epoch) * per_second)
         count = len(ticks) - expired
         allowed = count < self.amount
         if allowed:
             # Rounded up, and kept in order should the clock step back: later, never earlier.
-            tick = max(math.ceil((now - epoch) * 1000), ticks[-1] if ticks else 0)
+            tick = max(math.ceil((now - epoch) * per_second), ticks[-1] if ticks else 0)
             oldest = ticks[expired] if count else tick
             packed = packed[expired * _TICK.size :] + _TICK.pack(tick)
             count += 1
@@ -73,7 +84,7 @@ class MovingWindows:
             oldest = ticks[0] if count else 0
         ticks.release()
         self._current[identity] = packed
-        reset_at = epoch + oldest / 1000 if count else now
+        reset_at = epoch + oldest / per_second if count else now
         return Window(allowed, max(0, self.amount - count), reset_at + self.window)
 
     def _turn(self, now: float) -> None:
@@ -82,10 +93,10 @@ class MovingWindows:
         if self._epoch is None:
             self._epoch = now
         # The largest tick asked for before the next turn; past it, four bytes would not do.
-        if (self._turn_at + self.window - self._epoch) * 1000 < LAST_TICK:
+        if (self._turn_at + self.window - self._epoch) * self._per_second < LAST_TICK:
             return
-        shift = math.floor((now - self.window - self._epoch) * 1000)
-        self._epoch += shift / 1000
+        shift = math.floor((now - self.window - self._epoch) * self._per_second)
+        self._epoch += shift / self._per_second
         # Only the older generation is left; a time shifted below zero had left the window.
         for identity, packed in self._older.items():
             ticks = memoryview(packed).cast("I")

@@ -16,6 +16,8 @@ SECONDS_IN = {
     "month": 30 * 86400,
     "year": 12 * 30 * 86400,
 }
+# The counters keep their times in four bytes (see orbito.movingwindow).
+LONGEST_WINDOW = SECONDS_IN["year"]
 _NOTATION = re.compile(
     r"\s*([0-9]+)\s*(?:/|per)\s*([0-9]+)?\s*(" + "|".join(SECONDS_IN) + r")s?\s*",
     re.IGNORECASE,
@@ -46,4 +48,7 @@ def parse_rate(text: str) -> Rate:
     amount, multiples, unit = int(found[1]), int(found[2] or 1), found[3].lower()
     if amount < 1 or multiples < 1:
         raise ValueError(f"{text!r}: both numbers in a rate limit must be at least 1")
-    return Rate(amount, multiples, unit, text)
+    rate = Rate(amount, multiples, unit, text)
+    if rate.seconds > LONGEST_WINDOW:
+        raise ValueError(f"{text!r}: a rate limit's window is at most a year")
+    return rate
