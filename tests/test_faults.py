@@ -209,3 +209,70 @@ async def test_writes_cut_off_mid_flight_never_answer_2xx_uncommitted(
     # Every 2xx was committed; a report whose answer was lost in the cut may have been too.
     assert len(counts) <= stored <= len(answers)
     assert max(counts) <= stored
+
+
+@pytest.fixture
+def unmigrated_database_url(backend: str, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """A database that answers but was never migrated: no tables at all."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = servers.create_database()
+    try:
+        yield servers.database_url_named(name)
+    finally:
+        servers.drop_database(name)
+
+
+async def test_a_database_not_migrated_is_503_on_every_kind_of_route(
+    unmigrated_database_url: str,
+) -> None:
+    settings = Settings(_env_file=None, database_url=unmigrated_database_url)
+    registration = {"domain": "a.example", "owner_email": "o@a.example", "website_name": "A"}
+    async with running_app(settings) as app, client_for(app) as client:
+        answers = {
+            "discovery": await client.get("/actions", params={"domain": "a.example"}),
+            # A key is looked up by a statement on SQLite's own driver.
+            "usage": await client.post("/actions/a/usage", headers=keyed("orbito_key_x" * 4)),
+            "registration": await client.post("/websites/register", json=registration),
+        }
+        ready = await client.get("http://testserver/readyz")
+
+    assert {name: answer.status_code for name, answer in answers.items()} == {
+        "discovery": 503,
+        "usage": 503,
+        "registration": 503,
+    }
+    assert all(a.json()["error"]["code"] == "SERVICE_UNAVAILABLE" for a in answers.values())
+    assert ready.status_code == 503
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_write_that_cannot_have_the_sqlite_lock_is_503_not_500(make_settings) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    settings = make_settings(sqlite_busy_timeout_ms=200)
+    path = make_url(settings.database_url).database
+    async with running_app(settings) as app, client_for(app) as client:
+        site = await register_website(client, "locked.example")
+        added = await client.post(
+            "/actions/register", json=action_body("a"), headers=keyed(site["api_key"])
+        )
+        assert added.status_code == 200
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            usage = await client.post("/actions/a/usage", headers=keyed(site["api_key"]))
+            changed = await client.post(
+                "/actions/register",
+                json=action_body("a", intent="other"),
+                headers=keyed(site["api_key"]),
+            )
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        after = await client.post("/actions/a/usage", headers=keyed(site["api_key"]))
+
+    assert (usage.status_code, changed.status_code) == (503, 503)
+    assert usage.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert after.status_code == 200 and after.json()["usage_count"] == 1

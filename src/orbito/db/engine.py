@@ -6,6 +6,7 @@ happens on each server is in `orbito.db.sqlite` and `orbito.db.postgres`.
 """
 
 import logging
+import sqlite3
 from collections.abc import Callable
 from typing import Any, NoReturn, Protocol, TypeVar
 
@@ -26,6 +27,9 @@ Work = Callable[..., Result]
 # to a fault in a query: these become 503 SERVICE_UNAVAILABLE rather than 500.
 UNREACHABLE = (
     exc.OperationalError,
+    # The same failures from statements run on SQLite's own driver (see orbito.db.rawsqlite):
+    # a file that cannot be opened, a lock not had within the busy timeout, a missing table.
+    sqlite3.OperationalError,
     exc.InterfaceError,
     exc.DisconnectionError,
     exc.TimeoutError,
@@ -69,8 +73,9 @@ def open_database(settings: Settings) -> Database:
 
 
 # SQLSTATE classes in which the server, not the statement, is the trouble: connection failures,
-# too many clients, a server starting or shutting down, refused credentials, a missing database.
-UNAVAILABLE_SQLSTATES = ("08", "53", "57", "28", "3D")
+# too many clients, a server starting or shutting down, refused credentials, a missing database;
+# and one code, a missing table, which means a database not migrated (as `/readyz` says).
+UNAVAILABLE_SQLSTATES = ("08", "53", "57", "28", "3D", "42P01")
 
 
 def _unavailable(error: Exception) -> bool:
