@@ -1,4 +1,10 @@
+import asyncio
+import threading
+
 import httpx
+import pytest
+
+from orbito import openapi
 
 ROUTES = {
     ("/api/v1/websites/register", "post"),
@@ -76,3 +82,24 @@ async def test_each_route_names_only_the_not_found_codes_it_can_answer(
     assert "WEBSITE_NOT_FOUND" in details and "DOMAIN_NOT_FOUND" not in details
     assert "DOMAIN_NOT_FOUND" in discovery and "ACTION_NOT_FOUND" not in discovery
     assert "503" in paths["/readyz"]["get"]["responses"]
+
+
+async def test_the_document_is_built_once_and_off_the_event_loop(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading FastAPI and building take a fifth of a second, which the loop must not wait."""
+    builders: list[threading.Thread] = []
+    build = openapi.build_document
+
+    def recorded(routes):  # type: ignore[no-untyped-def]
+        builders.append(threading.current_thread())
+        return build(routes)
+
+    monkeypatch.setattr(openapi, "build_document", recorded)
+    answers = await asyncio.gather(
+        *(client.get("http://testserver/api/v1/openapi.json") for _ in range(3))
+    )
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert answers[0].json() == answers[2].json()
+    assert len(builders) == 1 and builders[0] is not threading.main_thread()

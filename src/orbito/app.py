@@ -1,6 +1,7 @@
 """The ASGI application: its routes, its long-lived parts, and their start and end."""
 
 import gc
+import threading
 import traceback
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -46,6 +47,7 @@ class Orbito:
             max_body_bytes=settings.max_body_bytes,
         )
         self._document: dict[str, Any] | None = None
+        self._document_lock = threading.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -88,7 +90,8 @@ class Orbito:
         await send({"type": "lifespan.shutdown.complete"})
 
     def openapi(self) -> dict[str, Any]:
-        """The OpenAPI document, built at its first request."""
-        if self._document is None:
-            self._document = openapi.build_document(self.routes)
+        """The OpenAPI document, built at its first request (on a thread: see orbito.openapi)."""
+        with self._document_lock:
+            if self._document is None:
+                self._document = openapi.build_document(self.routes)
         return self._document
