@@ -31,7 +31,11 @@ def scope(peer: str, *forwarded: str) -> dict:
         (scope("10.1.1.1", " "), "10.1.1.1"),
         # Written otherwise than `ip_address` would write them: parsed the long way, and named
         # in its form, or refused like garbage.
-        (scope("10.1.1.1", "::ffff:192.0.2.1"), "::ffff:c000:201"),
+        (scope("10.1.1.1", "::ffff:192.0.2.1"), "192.0.2.1"),
+        # A dual-stack socket shows IPv4 peers and proxies as IPv4-mapped IPv6 addresses.
+        (scope("::ffff:10.1.1.1", "192.0.2.1"), "192.0.2.1"),
+        (scope("::ffff:10.1.1.1", "192.0.2.1, ::ffff:10.2.2.2"), "192.0.2.1"),
+        (scope("::ffff:198.51.100.1", "192.0.2.1"), "198.51.100.1"),
         (scope("10.1.1.1", "2001:DB9::5"), "2001:db9::5"),
         (scope("10.1.1.1", "192.0.2.01"), "10.1.1.1"),
         (scope("10.1.1.1", "١٩٢.0.2.1"), "10.1.1.1"),

@@ -34,9 +34,13 @@ class TrustedProxies:
 @lru_cache(maxsize=1024)
 def _parse(text: str) -> IPv4Address | IPv6Address | None:
     try:
-        return ip_address(text.strip())
+        address = ip_address(text.strip())
     except ValueError:
         return None
+    # An IPv4 client seen through a dual-stack socket (`::ffff:203.0.113.5`) is that IPv4
+    # address: to the trusted networks, and to the limits it is counted under.
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped if mapped is not None else address
 
 
 def _ipv4(text: str) -> int | None:
@@ -57,18 +61,24 @@ def client_ip(scope: Mapping[str, Any], proxies: TrustedProxies) -> str:
 def _client_ip(scope: Mapping[str, Any], proxies: TrustedProxies) -> str:
     client = scope.get("client")
     peer = client[0] if client else "unknown"
-    if not proxies.networks:
-        return peer
-    peer_address = _parse(peer)
-    if peer_address is None or not proxies.trust(peer_address):
-        return peer
+    peer_value = _ipv4(peer)
+    if peer_value is not None:
+        if not proxies.trust_ipv4(peer_value):
+            return peer
+    else:
+        peer_address = _parse(peer)
+        if peer_address is None:
+            return peer
+        peer = str(peer_address)  # an IPv6 peer in its one form, a mapped IPv4 one as IPv4
+        if not proxies.trust(peer_address):
+            return peer
 
     forwarded = [
         value.decode("latin-1") for name, value in scope["headers"] if name == b"x-forwarded-for"
     ]
     hops = [hop.strip() for header in forwarded for hop in header.split(",") if hop.strip()]
     # Walk from the nearest hop outwards: each trusted proxy vouches for the hop before it.
-    found = str(peer_address)
+    found = peer
     for hop in reversed(hops):
         value = _ipv4(hop)
         if value is not None:
