@@ -1,3 +1,4 @@
+import re
 from ipaddress import ip_network
 
 import pytest
@@ -87,3 +88,33 @@ def test_dns_servers_are_addresses_with_optional_ports(monkeypatch: pytest.Monke
         ("::1", 53),
         ("192.0.2.1", 53),
     ]
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("mysql://root@127.0.0.1/orbito", "must be a sqlite:///path or postgresql://"),
+        ("sqlite://", "must name the database file"),
+        ("sqlite:///", "must name the database file"),
+        ("sqlite:///:memory:", "must name the database file"),
+        ("sqlite:///orbito.db?mode=ro", "takes no query parameters"),
+        ("postgresql://postgres@127.0.0.1:5432/", "must name the database"),
+        ("postgresql://postgres@127.0.0.1:5432", "must name the database"),
+        ("postgresql://postgres@127.0.0.1:99999/orbito", "the port must be"),
+        ("postgresql://postgres@127.0.0.1:0/orbito", "the port must be"),
+        ("postgresql://postgres@127.0.0.1:x/orbito", "the port must be"),
+        ("postgresql://postgres@127.0.0.1/orbito?sslmode=require", "takes no query parameters"),
+    ],
+)
+def test_a_database_url_that_would_fail_or_surprise_later_is_refused(url: str, reason: str) -> None:
+    """Each once reached the driver: a traceback, or the user's default database migrated."""
+    with pytest.raises(ValidationError, match=re.escape(reason)):
+        Settings(_env_file=None, database_url=url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite:///./orbito.db", "sqlite:////var/lib/orbito.db", "postgres://u:p@db:6432/orbito"],
+)
+def test_a_usual_database_url_is_taken(url: str) -> None:
+    assert Settings(_env_file=None, database_url=url).database_url == url

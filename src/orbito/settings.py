@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     rate_limit_keyed: str = "600/minute"
 
     cache_seconds: float = Field(default=1.0, ge=0)
+    # On SIGTERM, how long answers in flight get before the process exits regardless.
+    shutdown_timeout_seconds: int = Field(default=30, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1)
     max_actions_per_website: int = Field(default=1000, ge=1)
 
@@ -102,6 +104,22 @@ class Settings(BaseSettings):
     def _supported_database(cls, value: str) -> str:
         if not value.startswith(("sqlite://", "postgresql://", "postgres://")):
             raise ValueError("must be a sqlite:///path or postgresql://user@host:port/name URL")
+        parts = urlsplit(value)
+        if parts.query:
+            raise ValueError("takes no query parameters (?...): write the URL without them")
+        if value.startswith("sqlite://"):
+            path = value.removeprefix("sqlite://").removeprefix("/")
+            if not path or path == ":memory:":
+                raise ValueError("must name the database file: sqlite:///path/to/orbito.db")
+            return value
+        try:
+            port = parts.port
+        except ValueError:
+            port = 0
+        if port == 0:
+            raise ValueError("the port must be a number from 1 to 65535")
+        if not parts.path.strip("/"):
+            raise ValueError("must name the database: postgresql://user@host:port/name")
         return value
 
     @field_validator("redis_url")
