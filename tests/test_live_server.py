@@ -2,8 +2,12 @@
 
 import json
 import re
+import signal
+import socket
+import time
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -256,3 +260,24 @@ def test_access_log_has_one_json_line_per_request_and_never_the_api_key(
     assert api_key not in log_text
     assert wrong_key not in log_text
     assert api_key.removeprefix("orbito_key_") not in log_text
+
+
+@pytest.mark.live
+def test_a_stalled_client_cannot_hold_the_server_past_its_shutdown_timeout(
+    start_live_server,  # type: ignore[no-untyped-def]
+) -> None:
+    server = start_live_server(shutdown_timeout_seconds="1")
+    address = urlsplit(server.base_url)
+    with socket.create_connection((address.hostname, address.port), timeout=5) as stalled:
+        # Half a body: the server waits for the rest, which never comes.
+        stalled.sendall(
+            b"POST /api/v1/websites/register HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"
+        )
+        time.sleep(0.3)
+        asked = time.monotonic()
+        server.process.send_signal(signal.SIGTERM)
+        server.process.wait(timeout=15)
+        took = time.monotonic() - asked
+
+    assert took < 10, f"the server took {took:.1f} s to stop"
+    assert "server.starting" in server.log_text()

@@ -58,6 +58,10 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
         migration = subprocess.run(command, stdout=subprocess.DEVNULL, check=False)
         if migration.returncode != 0:
             return migration.returncode
+    log.info(
+        "server.starting",
+        extra={"url": f"http://{arguments.host}:{arguments.port}", "workers": arguments.workers},
+    )
     uvicorn.run(
         "orbito.app:create_app",
         factory=True,
@@ -70,6 +74,8 @@ def _serve(arguments: argparse.Namespace, settings: Settings) -> int:
         # refused by the server in plain text, outside the envelope. Off, it is plain HTTP.
         ws="none",
         proxy_headers=False,
+        # A client that stalls cannot hold the process past this after SIGTERM.
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
         server_header=False,
         access_log=False,
         log_config=None,
