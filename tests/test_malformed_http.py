@@ -1,11 +1,14 @@
 """Requests the HTTP parser refuses never reach the app; they still get the envelope."""
 
 import json
+import re
 import socket
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 
+from tests.factories import action_body
 from tests.live import LiveServer
 
 pytestmark = pytest.mark.live
@@ -56,3 +59,49 @@ def test_a_websocket_upgrade_is_answered_as_plain_http_in_the_envelope(
         b"Connection: close\r\n\r\n"
     )
     assert_envelope(exchange(live_server, raw), "HTTP/1.1 404 Not Found", "DOMAIN_NOT_FOUND")
+
+
+@pytest.mark.parametrize(
+    "after",
+    [b"BOGUS\r\n\r\n", b"GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n"],
+)
+def test_requests_before_one_that_does_not_parse_are_answered_first(
+    live_server: LiveServer, after: bytes
+) -> None:
+    """They may have been carried out: their answers come, in order, then the 400."""
+    site = httpx.post(
+        f"{live_server.api}/websites/register",
+        json={"domain": "piped.example", "owner_email": "o@piped.example", "website_name": "P"},
+    ).json()
+    key = site["api_key"].encode()
+    registered = httpx.post(
+        f"{live_server.api}/actions/register",
+        json=action_body("a"),
+        headers={"X-API-Key": site["api_key"]},
+    )
+    assert registered.status_code == 200
+    usage = (
+        b"POST /api/v1/actions/a/usage HTTP/1.1\r\nHost: x\r\nX-API-Key: " + key + b"\r\n"
+        b"Content-Length: 0\r\n\r\n"
+    )
+
+    answer = exchange(live_server, usage + b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + after)
+
+    statuses = re.findall(rb"HTTP/1.1 (\d{3}) ", answer)
+    assert statuses == [b"200", b"200", b"400"]
+    assert b'"usage_count":1' in answer
+    assert answer.endswith(b'"details":{}}}')
+
+
+def test_a_request_whose_own_body_does_not_parse_is_refused_at_once(
+    live_server: LiveServer,
+) -> None:
+    """Its handler would wait for the rest of a body that never comes: no waiting for it."""
+    bad_chunk = (
+        b"POST /api/v1/websites/register HTTP/1.1\r\nHost: x\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\nZZ\r\n"
+    )
+
+    answer = exchange(live_server, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + bad_chunk)
+
+    assert re.findall(rb"HTTP/1.1 (\d{3}) ", answer) == [b"200", b"400"]

@@ -1,7 +1,8 @@
 """The HTTP protocol uvicorn speaks, with two changes.
 
 A request it cannot parse never reaches the application, so uvicorn would answer it in plain
-text; here it is answered in the envelope too. And each answer's head is held back until its
+text, at once, losing the answers to requests pipelined before it; here it is answered in the
+envelope, after those. And each answer's head is held back until its
 body is written, so that a small answer leaves in one write rather than two.
 """
 
@@ -35,7 +36,33 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
         if cycle is not None and cycle is not before and cycle.scope["method"] != "HEAD":
             cycle.transport = _HeadWithBody(cycle.transport)  # type: ignore[assignment]
 
+    # A request that did not parse, waiting for the answers to those before it.
+    _refusal_due = False
+
     def send_400_response(self, msg: str) -> None:
+        # Requests received whole before it are answered first, in order: they may have been
+        # carried out already, and their answers must not be lost. A request whose own body
+        # did not parse is refused at once: the rest of its body will never come.
+        if self._answering_earlier_requests():
+            self._refusal_due = True
+            return
+        self._refuse()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._refusal_due and not self._answering_earlier_requests():
+            self._refuse()
+
+    def _answering_earlier_requests(self) -> bool:
+        cycle = self.cycle
+        return bool(self.pipeline) or (
+            cycle is not None and not cycle.more_body and not cycle.response_complete
+        )
+
+    def _refuse(self) -> None:
+        self._refusal_due = False
+        if self.transport.is_closing():
+            return
         headers = [
             b"HTTP/1.1 400 Bad Request",
             b"content-type: application/json",
