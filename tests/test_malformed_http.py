@@ -3,6 +3,7 @@
 import json
 import re
 import socket
+import time
 from urllib.parse import urlsplit
 
 import httpx
@@ -105,3 +106,57 @@ def test_a_request_whose_own_body_does_not_parse_is_refused_at_once(
     answer = exchange(live_server, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + bad_chunk)
 
     assert re.findall(rb"HTTP/1.1 (\d{3}) ", answer) == [b"200", b"400"]
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        b"GET /healthz HTTP/1.1\r\nHost: x\r\n",  # headers never finished
+        b"POST /api/v1/websites/register HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{",
+    ],
+)
+def test_a_request_that_does_not_arrive_in_time_closes_its_connection(
+    start_live_server, sent: bytes
+) -> None:  # type: ignore[no-untyped-def]
+    server = start_live_server(request_timeout_seconds="1")
+    address = urlsplit(server.base_url)
+    with socket.create_connection((address.hostname, address.port), timeout=8) as connection:
+        # The first answer on the connection is proof that the timer restarts per request.
+        connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = connection.recv(65536)
+        connection.sendall(sent)
+        started = time.monotonic()
+        rest = b""
+        while chunk := connection.recv(65536):  # trickling nothing more: only the close ends it
+            rest += chunk
+        waited = time.monotonic() - started
+
+    assert first.startswith(b"HTTP/1.1 200 OK")
+    assert rest == b""
+    assert 0.5 < waited < 6, f"closed after {waited:.1f} s"
+
+
+def test_a_request_in_good_time_is_answered_however_slowly_it_trickles(
+    start_live_server,
+) -> None:  # type: ignore[no-untyped-def]
+    server = start_live_server(request_timeout_seconds="3")
+    raw = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    address = urlsplit(server.base_url)
+    with socket.create_connection((address.hostname, address.port), timeout=8) as connection:
+        for part in (raw[:10], raw[10:20], raw[20:]):
+            connection.sendall(part)
+            time.sleep(0.5)
+        answer = connection.recv(65536)
+
+    assert answer.startswith(b"HTTP/1.1 200 OK")
+
+
+def test_a_connection_that_never_begins_a_request_is_closed(start_live_server) -> None:  # type: ignore[no-untyped-def]
+    server = start_live_server(request_timeout_seconds="1")
+    address = urlsplit(server.base_url)
+    with socket.create_connection((address.hostname, address.port), timeout=8) as connection:
+        started = time.monotonic()
+        assert connection.recv(65536) == b""
+        waited = time.monotonic() - started
+
+    assert 0.5 < waited < 4, f"closed after {waited:.1f} s"

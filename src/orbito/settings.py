@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     cache_seconds: float = Field(default=1.0, ge=0)
     # On SIGTERM, how long answers in flight get before the process exits regardless.
     shutdown_timeout_seconds: int = Field(default=30, ge=1)
+    # How long a request may take to arrive whole, and a new connection to begin one.
+    request_timeout_seconds: int = Field(default=30, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1)
     max_actions_per_website: int = Field(default=1000, ge=1)
 

@@ -14,6 +14,7 @@ import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from orbito.http.cors import EXPOSED_HEADERS
+from orbito.settings import Settings
 
 _BODY = orjson.dumps(
     {
@@ -27,6 +28,43 @@ _BODY = orjson.dumps(
 
 
 class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
+    # When the request awaited now began arriving (or the connection opened); None while none
+    # is awaited. uvicorn keeps no deadline for a request being received: a client that opened
+    # a connection, or began a request, and then went quiet held it open for good. One timer a
+    # connection looks every timeout's length, so a late request is cut off within two.
+    _awaited_since: float | None = None
+    _watch: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        # The app's settings; the defaults where uvicorn wrapped the app (at trace level).
+        settings = getattr(self.app, "settings", None) or Settings.model_construct()
+        self._request_timeout = settings.request_timeout_seconds
+        self._awaited_since = self.loop.time()
+        self._watch = self.loop.call_later(self._request_timeout, self._watch_arrival)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._awaited_since = self.loop.time()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._awaited_since = None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+        super().connection_lost(exc)
+
+    def _watch_arrival(self) -> None:
+        if self.transport.is_closing():
+            return
+        since = self._awaited_since
+        if since is not None and self.loop.time() - since >= self._request_timeout:
+            self.transport.close()
+            return
+        self._watch = self.loop.call_later(self._request_timeout, self._watch_arrival)
+
     def on_headers_complete(self) -> None:
         before = self.cycle
         super().on_headers_complete()
