@@ -133,6 +133,19 @@ def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -
 
 
 @pytest.fixture
+def unmigrated_database(backend: str, tmp_path: Path) -> Iterator[str]:
+    """An empty database of the test's backend that answers but was never migrated."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = servers.create_database()
+    try:
+        yield servers.database_url_named(name)
+    finally:
+        servers.drop_database(name)
+
+
+@pytest.fixture
 def unreachable_database_url(backend: str, tmp_path: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path}/no/such/dir/orbito.db"

@@ -1,12 +1,11 @@
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection
 
@@ -78,19 +77,6 @@ def test_a_database_that_cannot_be_opened_stops_migration_with_a_message(tmp_pat
 
 def test_the_schema_revision_readiness_expects_is_the_newest_migration() -> None:
     assert SCHEMA_REVISION == head_revision()
-
-
-@pytest.fixture
-def unmigrated_database(backend: str, tmp_path: Path) -> Iterator[str]:
-    """An empty database of the test's backend, not migrated at all."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'old.db'}"
-        return
-    name = servers.create_database()
-    try:
-        yield servers.database_url_named(name)
-    finally:
-        servers.drop_database(name)
 
 
 _OLD_ROWS = (

@@ -211,23 +211,10 @@ async def test_writes_cut_off_mid_flight_never_answer_2xx_uncommitted(
     assert max(counts) <= stored
 
 
-@pytest.fixture
-def unmigrated_database_url(backend: str, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """A database that answers but was never migrated: no tables at all."""
-    if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'empty.db'}"
-        return
-    name = servers.create_database()
-    try:
-        yield servers.database_url_named(name)
-    finally:
-        servers.drop_database(name)
-
-
 async def test_a_database_not_migrated_is_503_on_every_kind_of_route(
-    unmigrated_database_url: str,
+    unmigrated_database: str,
 ) -> None:
-    settings = Settings(_env_file=None, database_url=unmigrated_database_url)
+    settings = Settings(_env_file=None, database_url=unmigrated_database)
     registration = {"domain": "a.example", "owner_email": "o@a.example", "website_name": "A"}
     async with running_app(settings) as app, client_for(app) as client:
         answers = {

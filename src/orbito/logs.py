@@ -6,6 +6,7 @@ import re
 import sys
 import time
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import orjson
@@ -54,48 +55,47 @@ def _moment(created: float) -> str:
     return datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
 
 
-class LineFormatter(logging.Formatter):
-    """A record's line, made from its parts: the access log makes the same line without one."""
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """What a line says: a record's parts, or the access log's, which it makes without one."""
 
+    created: float
+    level: str
+    logger: str
+    event: str
+    fields: dict[str, object]
+    exception: str | None = None
+
+
+class LineFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         exception = self.formatException(record.exc_info) if record.exc_info else None
-        fields = _fields(record)
-        return self.line(
-            record.created, record.levelname, record.name, record.getMessage(), fields, exception
+        line = LogLine(
+            record.created,
+            record.levelname,
+            record.name,
+            record.getMessage(),
+            _fields(record),
+            exception,
         )
+        return self.render(line)
 
-    def line(
-        self,
-        created: float,
-        level: str,
-        logger: str,
-        event: str,
-        fields: dict[str, object],
-        exception: str | None = None,
-    ) -> str:
+    def render(self, line: LogLine) -> str:
         raise NotImplementedError
 
 
 class JSONFormatter(LineFormatter):
-    def line(
-        self,
-        created: float,
-        level: str,
-        logger: str,
-        event: str,
-        fields: dict[str, object],
-        exception: str | None = None,
-    ) -> str:
-        line: dict[str, object] = {
-            "time": _moment(created),
-            "level": level,
-            "logger": logger,
-            "event": event,
-            **fields,
+    def render(self, line: LogLine) -> str:
+        document: dict[str, object] = {
+            "time": _moment(line.created),
+            "level": line.level,
+            "logger": line.logger,
+            "event": line.event,
+            **line.fields,
         }
-        if exception:
-            line["exception"] = exception
-        return orjson.dumps(line, default=str).decode()
+        if line.exception:
+            document["exception"] = line.exception
+        return orjson.dumps(document, default=str).decode()
 
 
 def _text_value(value: object) -> str:
@@ -110,18 +110,11 @@ _NEEDS_QUOTES = re.compile(r'[\s"=\\]|[^\x21-\x7e]')
 
 
 class TextFormatter(LineFormatter):
-    def line(
-        self,
-        created: float,
-        level: str,
-        logger: str,
-        event: str,
-        fields: dict[str, object],
-        exception: str | None = None,
-    ) -> str:
-        pairs = " ".join(f"{key}={_text_value(value)}" for key, value in fields.items())
-        line = f"{_moment(created)} {level:<7} {logger} {event} {pairs}".rstrip()
-        return f"{line}\n{exception}" if exception else line
+    def render(self, line: LogLine) -> str:
+        pairs = " ".join(f"{key}={_text_value(value)}" for key, value in line.fields.items())
+        text = f"{_moment(line.created)} {line.level:<7} {line.logger} {line.event} {pairs}"
+        text = text.rstrip()
+        return f"{text}\n{line.exception}" if line.exception else text
 
 
 class _OrbitoHandler(logging.StreamHandler):

@@ -6,7 +6,7 @@ import os
 import time
 from typing import cast
 
-from orbito.logs import LineFormatter, direct_handler, request_id_var
+from orbito.logs import LineFormatter, LogLine, direct_handler, request_id_var
 
 log = logging.getLogger("orbito.access")
 
@@ -52,4 +52,6 @@ def log_request(method: str, path: str, status: int, started: float, client_ip: 
     if request_id:
         fields["request_id"] = request_id
     formatter = cast(LineFormatter, handler.formatter)
-    handler.write_line(formatter.line(time.time(), "INFO", log.name, "http.request", fields))
+    handler.write_line(
+        formatter.render(LogLine(time.time(), "INFO", log.name, "http.request", fields))
+    )
