@@ -98,6 +98,10 @@ def test_dns_servers_are_addresses_with_optional_ports(monkeypatch: pytest.Monke
         ("sqlite:///", "must name the database file"),
         ("sqlite:///:memory:", "must name the database file"),
         ("sqlite:///orbito.db?mode=ro", "takes no query parameters"),
+        ("sqlite:///orbito.db#x", "takes no query parameters or fragment"),
+        ("sqlite:///orbito.db?", "takes no query parameters"),
+        ("sqlite://relative.db", "must name the database file"),
+        ("sqlite:////", "must name the database file"),
         ("postgresql://postgres@127.0.0.1:5432/", "must name the database"),
         ("postgresql://postgres@127.0.0.1:5432", "must name the database"),
         ("postgresql://postgres@127.0.0.1:99999/orbito", "the port must be"),
@@ -113,8 +117,13 @@ def test_a_database_url_that_would_fail_or_surprise_later_is_refused(url: str, r
 
 
 @pytest.mark.parametrize(
-    "url",
-    ["sqlite:///./orbito.db", "sqlite:////var/lib/orbito.db", "postgres://u:p@db:6432/orbito"],
+    ("url", "taken"),
+    [
+        ("sqlite:///./orbito.db", "sqlite:///./orbito.db"),
+        ("sqlite:////var/lib/orbito.db", "sqlite:////var/lib/orbito.db"),
+        ("postgresql://u:p@db:6432/orbito", "postgresql://u:p@db:6432/orbito"),
+        ("postgres://u:p@db:6432/orbito", "postgresql://u:p@db:6432/orbito"),
+    ],
 )
-def test_a_usual_database_url_is_taken(url: str) -> None:
-    assert Settings(_env_file=None, database_url=url).database_url == url
+def test_a_usual_database_url_is_taken(url: str, taken: str) -> None:
+    assert Settings(_env_file=None, database_url=url).database_url == taken

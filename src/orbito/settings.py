@@ -107,11 +107,11 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite://", "postgresql://", "postgres://")):
             raise ValueError("must be a sqlite:///path or postgresql://user@host:port/name URL")
         parts = urlsplit(value)
-        if parts.query:
-            raise ValueError("takes no query parameters (?...): write the URL without them")
-        if value.startswith("sqlite://"):
-            path = value.removeprefix("sqlite://").removeprefix("/")
-            if not path or path == ":memory:":
+        if parts.query or parts.fragment or value.endswith(("?", "#")):
+            raise ValueError("takes no query parameters or fragment: write the URL without them")
+        if value.startswith("sqlite:"):
+            path = value.removeprefix("sqlite:///")
+            if path == value or not path.strip("/") or path == ":memory:":
                 raise ValueError("must name the database file: sqlite:///path/to/orbito.db")
             return value
         try:
@@ -122,7 +122,8 @@ class Settings(BaseSettings):
             raise ValueError("the port must be a number from 1 to 65535")
         if not parts.path.strip("/"):
             raise ValueError("must name the database: postgresql://user@host:port/name")
-        return value
+        # The short scheme some hosts hand out names the same server.
+        return "postgresql://" + value.removeprefix("postgres://").removeprefix("postgresql://")
 
     @field_validator("redis_url")
     @classmethod
