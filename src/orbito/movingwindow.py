@@ -66,25 +66,20 @@ class MovingWindows:
         if packed is None:
             packed = self._older.pop(identity, b"")
         # Ticks at or before the window's start no longer count.
-        ticks = memoryview(packed).cast("I")
         per_second = self._per_second
-        expired = bisect_right(ticks, (now - self.window - epoch) * per_second)
-        count = len(ticks) - expired
+        with memoryview(packed).cast("I") as ticks:
+            expired = bisect_right(ticks, (now - self.window - epoch) * per_second)
+            last = ticks[-1] if ticks else 0
+        if expired:
+            packed = packed[expired * _TICK.size :]
+        count = len(packed) // _TICK.size
         allowed = count < self.amount
         if allowed:
             # Rounded up, and kept in order should the clock step back: later, never earlier.
-            tick = max(math.ceil((now - epoch) * per_second), ticks[-1] if ticks else 0)
-            oldest = ticks[expired] if count else tick
-            packed = packed[expired * _TICK.size :] + _TICK.pack(tick)
+            packed += _TICK.pack(max(math.ceil((now - epoch) * per_second), last))
             count += 1
-        elif expired:
-            oldest = ticks[expired] if count else 0
-            packed = packed[expired * _TICK.size :]
-        else:
-            oldest = ticks[0] if count else 0
-        ticks.release()
         self._current[identity] = packed
-        reset_at = epoch + oldest / per_second if count else now
+        reset_at = epoch + _TICK.unpack_from(packed)[0] / per_second if packed else now
         return Window(allowed, max(0, self.amount - count), reset_at + self.window)
 
     def _turn(self, now: float) -> None:

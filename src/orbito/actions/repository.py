@@ -1,6 +1,5 @@
 """Every query on actions."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cached_property
@@ -70,7 +69,7 @@ def registration(connection: Connection, website_id: str, action_id: str) -> dic
         if stored is None:
             return None
         return {
-            name: _SQLITE_READ.get(name, _as_is)(value)
+            name: codec.read(value) if (codec := _SQLITE_CODECS.get(name)) else value
             for name, value in zip(_REGISTRATION_FIELDS, stored, strict=True)
         }
     row = connection.execute(_REGISTRATION, _of(website_id, action_id)).one_or_none()
@@ -82,7 +81,10 @@ def update_registration(
 ) -> bool:
     """Replace what the SDK describes of an existing action; False if there is none."""
     if connection.dialect.name == "sqlite":
-        stored = [_SQLITE_VALUE.get(name, _as_is)(fields[name]) for name in REGISTERED_FIELDS]
+        stored = [
+            codec.store(fields[name]) if (codec := _SQLITE_CODECS.get(name)) else fields[name]
+            for name in REGISTERED_FIELDS
+        ]
         values = (*stored, website_id, action_id)
         updated = rawsqlite.driver(connection).execute(_UPDATE_REGISTRATION_SQLITE, values)
         return updated.rowcount > 0
@@ -333,21 +335,11 @@ def delete_action(connection: Connection, website_id: str, action_id: str) -> bo
     return connection.execute(_DELETE_ACTION, _of(website_id, action_id)).rowcount > 0
 
 
-def _as_is(value: Any) -> Any:
-    return value
-
-
 # How each registered field that is not plain text goes into SQLite, and comes out of it.
-_SQLITE_VALUE: dict[str, Callable[[Any], Any]] = {
-    "parameters": rawsqlite.stored_json,
-    "position": rawsqlite.stored_json,
-    "meta": rawsqlite.stored_json,
-    "registered_at": rawsqlite.stored_time,
-    "updated_at": rawsqlite.stored_time,
-}
-_SQLITE_READ: dict[str, Callable[[Any], Any]] = {
-    "parameters": rawsqlite.read_json,
-    "position": rawsqlite.read_json,
-    "meta": rawsqlite.read_json,
-    "registered_at": rawsqlite.read_time,
+_SQLITE_CODECS = {
+    "parameters": rawsqlite.JSON,
+    "position": rawsqlite.JSON,
+    "meta": rawsqlite.JSON,
+    "registered_at": rawsqlite.TIME,
+    "updated_at": rawsqlite.TIME,
 }

@@ -1,8 +1,9 @@
 """The action routes: registration by the SDK, discovery by the extension, and owners' switches."""
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
+from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -78,6 +79,17 @@ CACHED_ANSWER_HEADERS = {
     "ETag": {"description": "Changes whenever the answer would", "schema": {"type": "string"}},
     "Cache-Control": {"description": "`no-cache`", "schema": {"type": "string"}},
 }
+
+
+def _cached_answer_responses(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    """The answers of a route that answers by entity tag: the model, 304, and its errors."""
+    return {
+        200: {"model": model, "headers": CACHED_ANSWER_HEADERS},
+        304: {"description": "Unchanged since the ETag given in If-None-Match; no body"},
+        **errors(400, DomainNotFound, 429),
+    }
+
+
 DISCOVERY_PARAMETERS = [
     DOMAIN_PARAMETER,
     {
@@ -135,11 +147,7 @@ async def register_action(request: Request) -> JSONResponse:
 @router.get(
     "",
     summary="Discover a domain's actions (called by the extension; no key needed)",
-    responses={
-        200: {"model": Discovery, "headers": CACHED_ANSWER_HEADERS},
-        304: {"description": "Unchanged since the ETag given in If-None-Match; no body"},
-        **errors(400, DomainNotFound, 429),
-    },
+    responses=_cached_answer_responses(Discovery),
     openapi_extra={"parameters": DISCOVERY_PARAMETERS},
 )
 async def discover_actions(request: Request) -> Response:
@@ -155,11 +163,7 @@ async def discover_actions(request: Request) -> Response:
 @router.get(
     "/tools",
     summary="A domain's active actions as tools for language models (MCP or OpenAI format)",
-    responses={
-        200: {"model": ToolExport, "headers": CACHED_ANSWER_HEADERS},
-        304: {"description": "Unchanged since the ETag given in If-None-Match; no body"},
-        **errors(400, DomainNotFound, 429),
-    },
+    responses=_cached_answer_responses(ToolExport),
     openapi_extra={"parameters": TOOLS_PARAMETERS},
 )
 async def export_tools(request: Request) -> Response:

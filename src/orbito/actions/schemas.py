@@ -323,7 +323,7 @@ class ToolExport(BaseModel):
     verified: bool
 
 
-FAILURE_REASONS = ("selector_not_found", "parameter_invalid", "execution_error", "other")
+FailureReason = Literal["selector_not_found", "parameter_invalid", "execution_error", "other"]
 
 
 class FailureReport(BaseModel):
@@ -335,7 +335,7 @@ class FailureReport(BaseModel):
         },
     )
 
-    reason: Literal["selector_not_found", "parameter_invalid", "execution_error", "other"]
+    reason: FailureReason
     message: str | None = Field(default=None, max_length=1000)
 
     @field_validator("message")

@@ -7,6 +7,8 @@ and read them, so that either path reads what the other wrote.
 """
 
 import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -35,3 +37,15 @@ def stored_json(value: Any) -> str | None:
 
 def read_json(stored: str | None) -> Any:
     return None if stored is None else orjson.loads(stored)
+
+
+@dataclass(frozen=True, slots=True)
+class Codec:
+    """How a column's values go into SQLite and come out of it."""
+
+    store: Callable[[Any], Any]
+    read: Callable[[Any], Any]
+
+
+TIME = Codec(stored_time, read_time)
+JSON = Codec(stored_json, read_json)

@@ -32,12 +32,12 @@ class RouteTable:
 
     def __init__(self, routes: Iterable[Declared]) -> None:
         self._literal: dict[str, dict[str, Entry]] = {}
-        self._patterned: list[tuple[re.Pattern[str], frozenset[str], Entry]] = []
+        self._patterned: list[tuple[re.Pattern[str], str, Entry]] = []
         for route in routes:
             entry = (route.endpoint, "request" in inspect.signature(route.endpoint).parameters)
             regex, _, convertors = compile_path(route.path)
             if convertors:
-                self._patterned.append((regex, frozenset((route.method,)), entry))
+                self._patterned.append((regex, route.method, entry))
             else:
                 self._literal.setdefault(route.path, {}).setdefault(route.method, entry)
 
@@ -51,8 +51,8 @@ class RouteTable:
             entry = by_method.get(method)
             if entry is not None:
                 return entry[0], entry[1], {}
-        for regex, methods, (endpoint, takes_request) in self._patterned:
-            if method in methods and (match := regex.match(path)):
+        for regex, route_method, (endpoint, takes_request) in self._patterned:
+            if method == route_method and (match := regex.match(path)):
                 return endpoint, takes_request, match.groupdict()
         if self._api_methods(path):
             raise method_not_allowed(self.allowed(path))
@@ -72,10 +72,7 @@ class RouteTable:
 
     def _api_methods(self, path: str) -> set[str]:
         return set(self._literal.get(path, ())) | {
-            method
-            for regex, methods, _ in self._patterned
-            if regex.match(path)
-            for method in methods
+            method for regex, method, _ in self._patterned if regex.match(path)
         }
 
 

@@ -7,13 +7,13 @@ body is written, so that a small answer leaves in one write rather than two.
 """
 
 import asyncio
-import uuid
 from typing import Any
 
 import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from orbito.http.cors import EXPOSED_HEADERS
+from orbito.http.requestlog import request_id_for
 from orbito.settings import Settings
 
 _BODY = orjson.dumps(
@@ -34,6 +34,8 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
     # connection looks every timeout's length, so a late request is cut off within two.
     _awaited_since: float | None = None
     _watch: asyncio.TimerHandle | None = None
+    # A request that did not parse, waiting for the answers to those before it.
+    _refusal_due = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -74,9 +76,6 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
         if cycle is not None and cycle is not before and cycle.scope["method"] != "HEAD":
             cycle.transport = _HeadWithBody(cycle.transport)  # type: ignore[assignment]
 
-    # A request that did not parse, waiting for the answers to those before it.
-    _refusal_due = False
-
     def send_400_response(self, msg: str) -> None:
         # Requests received whole before it are answered first, in order: they may have been
         # carried out already, and their answers must not be lost. A request whose own body
@@ -105,7 +104,7 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
             b"HTTP/1.1 400 Bad Request",
             b"content-type: application/json",
             b"content-length: " + str(len(_BODY)).encode(),
-            b"x-request-id: " + uuid.uuid4().hex.encode(),
+            b"x-request-id: " + request_id_for([]).encode(),
             # Whether the request had an Origin cannot be known: its headers did not parse.
             b"access-control-allow-origin: *",
             b"access-control-expose-headers: " + EXPOSED_HEADERS,

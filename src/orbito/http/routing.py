@@ -24,10 +24,12 @@ class PathValue:
     pattern: str | None = None
 
     def constraints(self) -> dict[str, Any]:
-        given = {"min_length": self.min_length, "max_length": self.max_length}
-        return {name: value for name, value in given.items() if value is not None} | (
-            {"pattern": self.pattern} if self.pattern is not None else {}
-        )
+        given: dict[str, Any] = {
+            "min_length": self.min_length,
+            "max_length": self.max_length,
+            "pattern": self.pattern,
+        }
+        return {name: value for name, value in given.items() if value is not None}
 
 
 @dataclass(frozen=True, slots=True)
