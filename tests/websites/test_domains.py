@@ -37,6 +37,8 @@ def test_domains_are_normalised(given: str, expected: str) -> None:
         ("exa mple.com", "spaces"),
         ("192.168.0.1", "IP addresses"),
         ("example.123", "IP addresses"),
+        ("a.123", "the last label must not be all digits"),
+        ("1.2.3.4.5", "the last label must not be all digits"),
         ("com", "two labels"),
         (("a" * 64) + ".com", "label"),
         ("-example.com", "label"),

@@ -65,4 +65,7 @@ def _check_ascii_domain(domain: str) -> None:
                     f"label {label!r} is not a valid internationalised label"
                 ) from None
     if _ALL_DIGITS.fullmatch(labels[-1]):
-        raise InvalidDomain("IP addresses are not accepted; give a domain name")
+        raise InvalidDomain(
+            "the last label must not be all digits: IP addresses are not accepted; "
+            "give a domain name"
+        )
