@@ -1,20 +1,18 @@
 import os
 import subprocess
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection
 
 from orbito import __version__
-from orbito.db.engine import open_database
 from orbito.db.migrate import head_revision, upgrade
-from orbito.db.tables import SCHEMA_REVISION
+from orbito.db.revision import SCHEMA_REVISION
 from orbito.settings import Settings
 from tests import servers
+from tests.db import through_sqlalchemy
 
 ORBITO = Path(sys.executable).parent / "orbito"
 
@@ -116,19 +114,11 @@ def test_upgrading_from_the_first_schema_keeps_every_row_and_gives_tokens(
         ).all()
         return tokens, keys, [tuple(row) for row in actions]
 
-    servers.run_async(_on_database(settings, "write", fill))
+    servers.run_async(through_sqlalchemy(settings.database_url, fill))
     upgrade(settings)
-    tokens, keys, actions = servers.run_async(_on_database(settings, "read", read))
+    tokens, keys, actions = servers.run_async(through_sqlalchemy(settings.database_url, read))
 
     assert len(set(tokens)) == 2
     assert all(len(token) == 32 for token in tokens)
     assert keys == 2
     assert actions == [(7, 0, 0), (7, 0, 0)]
-
-
-async def _on_database(settings: Settings, kind: str, work: Callable[[Connection], Any]) -> Any:
-    database = open_database(settings)
-    try:
-        return await getattr(database, kind)(work)
-    finally:
-        await database.dispose()

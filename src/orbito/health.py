@@ -5,8 +5,7 @@ import asyncio
 from starlette.requests import Request
 
 from orbito.context import parts
-from orbito.db.revision import schema_revision
-from orbito.db.tables import SCHEMA_REVISION
+from orbito.db.revision import SCHEMA_REVISION, schema_revision
 from orbito.errors import OrbitoError, ServiceUnavailable
 from orbito.http.routing import Routes
 from orbito.openapi import ErrorEnvelope

@@ -17,12 +17,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
 from orbito.actions import repository as actions
-from orbito.db.engine import Database, open_database
-from orbito.db.revision import schema_revision
-from orbito.db.tables import SCHEMA_REVISION
+from orbito.db.engine import Database, open_database, sqlite_path
+from orbito.db.revision import SCHEMA_REVISION, schema_revision
 from orbito.errors import OrbitoError
 from orbito.settings import Settings
 from orbito.timefmt import iso_utc, utc_now
@@ -106,13 +103,13 @@ def run(arguments: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _run(arguments: argparse.Namespace, settings: Settings) -> str:
-    url = make_url(settings.database_url)
+    path = sqlite_path(settings.database_url)
     # SQLite would create a missing file, and the command would then speak of an empty one.
-    if url.get_backend_name() == "sqlite" and not url.database:
+    if path is not None and not path:
         raise CommandFailed("ORBITO_DATABASE_URL names no database file")
-    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+    if path is not None and not Path(path).is_file():
         raise CommandFailed(
-            f"there is no database file at {url.database}; ORBITO_DATABASE_URL names the"
+            f"there is no database file at {path}; ORBITO_DATABASE_URL names the"
             " server's database (relative paths start from the current directory)"
         )
     db = open_database(settings)

@@ -214,18 +214,15 @@ async def test_a_deleted_action_frees_its_place_under_the_cap(make_settings) -> 
 async def _stored_registration_time(settings, action_id: str):  # type: ignore[no-untyped-def]
     from sqlalchemy import select
 
-    from orbito.db.engine import open_database
     from orbito.db.tables import actions
+    from tests.db import through_sqlalchemy
 
-    database = open_database(settings)
-    try:
-        return await database.read(
-            lambda connection: connection.execute(
-                select(actions.c.registered_at).where(actions.c.action_id == action_id)
-            ).scalar_one()
-        )
-    finally:
-        await database.dispose()
+    return await through_sqlalchemy(
+        settings.database_url,
+        lambda connection: connection.execute(
+            select(actions.c.registered_at).where(actions.c.action_id == action_id)
+        ).scalar_one(),
+    )
 
 
 async def test_an_unchanged_reregistration_is_answered_without_a_write(

@@ -1,4 +1,4 @@
-"""The hand-written SQLite statements store what SQLAlchemy's own would."""
+"""The service's own statements store what SQLAlchemy's column types read back."""
 
 from datetime import UTC, datetime
 
@@ -8,6 +8,7 @@ from orbito.actions import repository
 from orbito.db.engine import open_database
 from orbito.db.tables import actions
 from orbito.settings import Settings
+from tests.db import through_sqlalchemy
 from tests.factories import register_action, register_website
 
 
@@ -23,10 +24,11 @@ async def test_a_recorded_use_reads_back_as_the_moment_it_was_recorded(
             datetime(2026, 3, 1, 12, 0, 1, 250_000, tzinfo=UTC),
         ):
             count = await database.write(repository.record_usage, site["website_id"], "buy", moment)
-            stored = await database.read(
+            stored = await through_sqlalchemy(
+                settings.database_url,
                 lambda connection: connection.execute(
                     select(actions.c.last_used).where(actions.c.action_id == "buy")
-                ).scalar_one()
+                ).scalar_one(),
             )
             assert stored == moment
         missing = await database.write(repository.record_usage, site["website_id"], "nope", moment)
@@ -59,7 +61,8 @@ async def test_a_re_registration_reads_back_as_it_was_given(client, settings: Se
         missing = await database.write(
             repository.update_registration, site["website_id"], "nope", fields
         )
-        stored = await database.read(
+        stored = await through_sqlalchemy(
+            settings.database_url,
             lambda connection: (
                 connection.execute(
                     select(*(actions.c[name] for name in fields)).where(
@@ -68,7 +71,7 @@ async def test_a_re_registration_reads_back_as_it_was_given(client, settings: Se
                 )
                 .one()
                 ._asdict()
-            )
+            ),
         )
     finally:
         await database.dispose()

@@ -7,11 +7,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from orbito.db.engine import open_database
 from orbito.db.tables import api_keys
 from orbito.settings import Settings
 from orbito.websites.keys import key_digest
-from tests.db import every_stored_value
+from tests.db import every_stored_value, through_sqlalchemy
 from tests.factories import keyed, register_website
 
 
@@ -161,11 +160,7 @@ async def test_a_rotation_forgets_keys_past_their_time(
         query = select(api_keys.c.key_digest).where(api_keys.c.website_id == site["website_id"])
         return set(connection.execute(query).scalars())
 
-    database = open_database(settings)
-    try:
-        stored = await database.read(digests)
-    finally:
-        await database.dispose()
+    stored = await through_sqlalchemy(settings.database_url, digests)
     # The first key expired at the second rotation; the second is kept until the next one.
     assert stored == {key_digest(second), key_digest(third)}
 
@@ -198,11 +193,7 @@ async def test_keys_are_stored_only_as_digests(
         query = select(api_keys.c.key_digest, api_keys.c.expires_at)
         return connection.execute(query.where(api_keys.c.website_id == site["website_id"])).all()
 
-    database = open_database(settings)
-    try:
-        stored = await database.read(keys)
-    finally:
-        await database.dispose()
+    stored = await through_sqlalchemy(settings.database_url, keys)
     everything = await every_stored_value(settings.database_url)
 
     assert site["api_key"] not in everything

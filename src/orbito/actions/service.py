@@ -5,13 +5,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy.engine import Connection
 
 from orbito.actions import repository, tools
 from orbito.actions.listing import Listing, Rendered, listed_action
 from orbito.actions.schemas import ActionRegistration, FailureReport
 from orbito.cache import Caches
 from orbito.db.engine import Database
+from orbito.db.sql import Connection
 from orbito.errors import ActionLimitExceeded, ActionNotFound, DomainNotFound
 from orbito.timefmt import iso_utc, utc_now
 from orbito.websites import repository as websites

@@ -12,14 +12,11 @@ answered before its group's commit returns.
 import asyncio
 import logging
 import os
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from sqlalchemy import create_engine, event, exc
-from sqlalchemy.engine import URL, Connection, Engine
-from sqlalchemy.pool import StaticPool
-
-from orbito.db.engine import JSON_CODEC, UNREACHABLE, Result, Work, raise_translated, translated
+from orbito.db.engine import Result, Work, raise_translated, translated
 from orbito.errors import ServiceUnavailable
 from orbito.settings import Settings
 
@@ -29,30 +26,28 @@ Pending = tuple[Work[Any], tuple[Any, ...], "asyncio.Future[Any]"]
 Outcome = tuple[Any, BaseException | None]
 Outcomes = list[Outcome]
 
+# Failures of a unit of work that are answered for, rather than raised as they are.
+FAILURES = (sqlite3.Error, OSError)
+
 
 class SQLiteDatabase:
-    def __init__(self, url: URL, settings: Settings) -> None:
-        # One connection for the loop's reads and one for the writer thread's writes.
-        self.engine = _engine(url, settings)
-        # Writes take the write lock at BEGIN (see `_take_over_transactions`).
-        self.writer_engine = _engine(url, settings).execution_options(sqlite_immediate=True)
+    def __init__(self, path: str, settings: Settings) -> None:
+        self._path = path
+        self._busy_timeout_ms = settings.sqlite_busy_timeout_ms
+        # One connection for the loop's reads and one for the writer thread's writes, each
+        # kept open: opening one costs more than a key look-up's query.
+        self._open: dict[str, sqlite3.Connection] = {}
+        # The file each connection opened, to notice it being deleted or replaced.
+        self._files: dict[str, tuple[int, int] | None] = {}
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="orbito-sqlite-writer")
-        self._path = url.database if url.database and url.database != ":memory:" else None
-        # The file each engine's connection opened, to notice it being deleted or replaced.
-        self._files: dict[int, tuple[int, int] | None] = {}
-        # Each engine's one connection, kept open: taking it from the pool and giving it back
-        # around every unit of work cost more than a key look-up's query.
-        self._open: dict[int, Connection] = {}
         self._file_lost = False
         self._pending: list[Pending] = []
         self._committing = False
 
     async def read(self, work: Work[Result], *args: Any) -> Result:
         try:
-            connection = self._connect(self.engine)
-            with connection.begin():
-                return work(connection, *args)
-        except (exc.SQLAlchemyError, *UNREACHABLE) as error:
+            return _in_transaction(self._connect(READER), "BEGIN", work, args)
+        except FAILURES as error:
             raise_translated(error)
 
     async def write(self, work: Work[Result], *args: Any) -> Result:
@@ -91,9 +86,8 @@ class SQLiteDatabase:
         run again in a transaction of its own, so that one failure costs no other write.
         """
         try:
-            connection = self._connect(self.writer_engine)
-            with connection.begin():
-                results = [work(connection, *args) for work, args, _ in group]
+            connection = self._connect(WRITER)
+            results = _in_transaction(connection, BEGIN_WRITE, _each, (group,))
             return [(result, None) for result in results]
         except Exception as error:
             if len(group) == 1:
@@ -102,31 +96,34 @@ class SQLiteDatabase:
 
     def _commit_one(self, work: Work[Any], args: tuple[Any, ...]) -> Outcome:
         try:
-            connection = self._connect(self.writer_engine)
-            with connection.begin():
-                return work(connection, *args), None
+            return _in_transaction(self._connect(WRITER), BEGIN_WRITE, work, args), None
         except Exception as error:
             return None, translated(error)
 
-    def _connect(self, engine: Engine) -> Connection:
-        self._check_file(engine)
-        connection = self._open.get(id(engine))
-        if connection is None or connection.closed or connection.invalidated:
-            connection = engine.connect()
-            self._open[id(engine)] = connection
-        if self._path and id(engine) not in self._files:
-            self._files[id(engine)] = _identity(self._path)
+    def _connect(self, role: str) -> sqlite3.Connection:
+        self._check_file(role)
+        connection = self._open.get(role)
+        if connection is None:
+            try:
+                connection = sqlite_connection(self._path, self._busy_timeout_ms)
+            except sqlite3.DatabaseError as error:
+                # Whatever stops the file being opened as a database (a file that is not one,
+                # say) makes it unreachable, like a server that cannot be connected to.
+                raise CannotOpen(str(error)) from error
+            self._open[role] = connection
+            self._files[role] = _identity(self._path)
         return connection
 
-    def _check_file(self, engine: Engine) -> None:
+    def _check_file(self, role: str) -> None:
         """Refuse to go on, until restarted, once the database file was deleted or replaced.
 
         The open connection would keep writing to the deleted file, answering writes as
         committed that would be gone after a restart; and a new file at the same path can be
         mixed with the old one's write-ahead log. Only the operator can tell which file is right.
         """
-        opened = self._files.get(id(engine))
-        if not self._file_lost and (opened is None or _identity(self._path) == opened):
+        if not self._file_lost and (
+            role not in self._files or _identity(self._path) == self._files[role]
+        ):
             return
         if not self._file_lost:
             log.error("db.file_replaced", extra={"path": self._path, "hint": "restart orbito"})
@@ -139,55 +136,63 @@ class SQLiteDatabase:
         self._writer.shutdown(wait=True)
         for connection in self._open.values():
             connection.close()
-        self.engine.dispose()
-        self.writer_engine.dispose()
+        self._open.clear()
 
 
-def _engine(url: URL, settings: Settings) -> Engine:
-    engine = create_engine(
-        url.set(drivername="sqlite+pysqlite"),
-        poolclass=StaticPool,
-        connect_args={
-            "timeout": settings.sqlite_busy_timeout_ms / 1000,
-            # The writer's connection is made on the loop's thread and used on its own.
-            "check_same_thread": False,
-        },
-        **JSON_CODEC,
-    )
-    _take_over_transactions(engine, settings.sqlite_busy_timeout_ms)
-    return engine
+class CannotOpen(OSError):
+    """The database file could not be opened as a database."""
 
 
-def _identity(path: str | None) -> tuple[int, int] | None:
+READER, WRITER = "reader", "writer"
+# A writer takes the write lock at BEGIN: a deferred transaction that reads and then writes can
+# fail at once with "database is locked" when another writer got there first, where BEGIN
+# IMMEDIATE waits for the lock.
+BEGIN_WRITE = "BEGIN IMMEDIATE"
+
+
+def _each(connection: sqlite3.Connection, group: list[Pending]) -> list[Any]:
+    return [work(connection, *args) for work, args, _ in group]
+
+
+def _in_transaction(
+    connection: sqlite3.Connection, begin: str, work: Work[Result], args: tuple[Any, ...]
+) -> Result:
+    """Run `work` in a transaction of its own; committed when this returns, else rolled back."""
+    connection.execute(begin)
     try:
-        stat = os.stat(path) if path else None
+        result = work(connection, *args)
+        connection.execute("COMMIT")
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+    return result
+
+
+def sqlite_connection(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
+    connection = sqlite3.connect(
+        path,
+        timeout=busy_timeout_ms / 1000,
+        # Transactions are begun here, not by the driver (see BEGIN_WRITE).
+        isolation_level=None,
+        # The writer's connection is made on the loop's thread and used on its own.
+        check_same_thread=False,
+    )
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        connection.execute("PRAGMA foreign_keys=ON")
+        # In WAL mode, FULL syncs the log at every commit: a 2xx survives a power cut too.
+        connection.execute("PRAGMA synchronous=FULL")
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
     except FileNotFoundError:
         return None
-    return None if stat is None else (stat.st_dev, stat.st_ino)
-
-
-def _take_over_transactions(engine: Engine, busy_timeout_ms: int) -> None:
-    """Let us issue BEGIN ourselves, so that writers can take the write lock up front.
-
-    A deferred transaction that reads and then writes can fail at once with "database is
-    locked" when another writer got there first; BEGIN IMMEDIATE waits for the lock instead.
-    """
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        # In WAL mode, FULL syncs the log at every commit: a 2xx survives a power cut too.
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-        immediate = connection.get_execution_options().get("sqlite_immediate", False)
-        # Straight to the driver: SQLAlchemy's execution path cost more than the statement, on
-        # every read and write.
-        driver = connection.connection.driver_connection
-        driver.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    return stat.st_dev, stat.st_ino

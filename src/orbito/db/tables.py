@@ -1,4 +1,4 @@
-"""The schema, as SQLAlchemy Core tables; migrations create it and repositories query it."""
+"""The schema, as SQLAlchemy Core tables, from which the migrations were written."""
 
 from sqlalchemy import (
     BigInteger,
@@ -17,10 +17,6 @@ from sqlalchemy import (
 from orbito.db.types import JSONDocument, UTCDateTime
 
 metadata = MetaData()
-
-# The migration that brings a database to this schema; readiness compares the database's
-# own record with it. A test checks it against the newest migration shipped.
-SCHEMA_REVISION = "0004"
 
 websites = Table(
     "websites",

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+import orjson
 from sqlalchemy import JSON, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -28,3 +29,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 # On PostgreSQL this is the plain `json` type, which keeps keys in the order the client sent
 # them, as `jsonb` would not.
 JSONDocument = JSON(none_as_null=True)
+
+# How SQLAlchemy's engines write and read JSON documents: as `orbito.db.sql` does on SQLite.
+JSON_CODEC = {
+    "json_serializer": lambda value: orjson.dumps(value).decode(),
+    "json_deserializer": orjson.loads,
+}

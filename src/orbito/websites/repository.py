@@ -4,12 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
-
-from orbito.db import rawsqlite
-from orbito.db.tables import actions, api_keys, websites
+from orbito.db.sql import Connection, IntegrityViolation, Statement
 from orbito.errors import DomainAlreadyExists
 
 
@@ -35,62 +30,50 @@ def insert_website(
     now: datetime,
 ) -> None:
     try:
-        connection.execute(
-            insert(websites).values(
-                id=website_id,
-                domain=domain,
-                website_name=website_name,
-                owner_email=owner_email,
-                created_at=now,
-                verification_token=verification_token,
-            )
+        _INSERT_WEBSITE.run(
+            connection, website_id, domain, website_name, owner_email, now, verification_token
         )
-    except IntegrityError:
+    except IntegrityViolation:
         raise DomainAlreadyExists(details={"domain": domain}) from None
-    connection.execute(
-        insert(api_keys).values(key_digest=key_digest, website_id=website_id, created_at=now)
-    )
+    _INSERT_KEY.run(connection, key_digest, website_id, now)
 
 
-def _usable(now: Any) -> Any:
-    return or_(api_keys.c.expires_at.is_(None), api_keys.c.expires_at > now)
-
-
-# Built once: every keyed request whose key is not cached runs it. A disabled website's keys
-# are refused like unknown ones.
-_KEY_HOLDER = (
-    select(api_keys.c.website_id, api_keys.c.expires_at)
-    .join(websites, websites.c.id == api_keys.c.website_id)
-    .where(
-        api_keys.c.key_digest == bindparam("digest"),
-        _usable(bindparam("now")),
-        websites.c.disabled_at.is_(None),
-    )
+_INSERT_WEBSITE = Statement(
+    "INSERT INTO websites (id, domain, website_name, owner_email, created_at,"
+    " verification_token) VALUES (?, ?, ?, ?, ?, ?)"
 )
+_INSERT_KEY = Statement(
+    "INSERT INTO api_keys (key_digest, website_id, created_at) VALUES (?, ?, ?)"
+)
+# A key that has not expired.
+_USABLE = "(api_keys.expires_at IS NULL OR api_keys.expires_at > ?)"
 
-
-# The same as SQLite's driver takes it (see `orbito.db.rawsqlite`).
-_KEY_HOLDER_SQLITE = (
-    "SELECT api_keys.website_id, api_keys.expires_at FROM api_keys"
-    " JOIN websites ON websites.id = api_keys.website_id"
-    " WHERE api_keys.key_digest = ?"
-    " AND (api_keys.expires_at IS NULL OR api_keys.expires_at > ?)"
-    " AND websites.disabled_at IS NULL"
+# Every keyed request whose key is not cached runs it. A disabled website's keys are refused
+# like unknown ones.
+_KEY_HOLDER = Statement.select(
+    "api_keys.website_id, api_keys.expires_at",
+    "FROM api_keys JOIN websites ON websites.id = api_keys.website_id"
+    f" WHERE api_keys.key_digest = ? AND {_USABLE} AND websites.disabled_at IS NULL",
 )
 
 
 def key_holder(connection: Connection, key_digest: str, now: datetime) -> KeyHolder | None:
-    if connection.dialect.name == "sqlite":
-        parameters = (key_digest, rawsqlite.stored_time(now))
-        found = rawsqlite.driver(connection).execute(_KEY_HOLDER_SQLITE, parameters).fetchone()
-        website_id, expires_at = (None, None) if found is None else found
-        expires_at = rawsqlite.read_time(expires_at)
-    else:
-        row = connection.execute(_KEY_HOLDER, {"digest": key_digest, "now": now}).one_or_none()
-        website_id, expires_at = (None, None) if row is None else row
-    if website_id is None:
+    found = _KEY_HOLDER.one(connection, key_digest, now)
+    if found is None:
         return None
-    return KeyHolder(website_id, key_digest, None if expires_at is None else expires_at.timestamp())
+    expires_at = found.expires_at
+    return KeyHolder(
+        found.website_id, key_digest, None if expires_at is None else expires_at.timestamp()
+    )
+
+
+_ASKING_KEY = Statement(
+    "SELECT expires_at FROM api_keys WHERE key_digest = ? AND website_id = ?",
+    # SQLite's writers already run one at a time.
+    postgres="SELECT expires_at FROM api_keys WHERE key_digest = ? AND website_id = ? FOR UPDATE",
+)
+_DELETE_EXPIRED_KEYS = Statement("DELETE FROM api_keys WHERE website_id = ? AND expires_at <= ?")
+_RETIRE_KEYS = Statement(f"UPDATE api_keys SET expires_at = ? WHERE website_id = ? AND {_USABLE}")
 
 
 def rotate_keys(
@@ -109,45 +92,50 @@ def rotate_keys(
     False, and nothing done, when the asking key may not.
     """
     if rotating_digest is not None:
-        asking = select(api_keys.c.expires_at).where(
-            api_keys.c.key_digest == rotating_digest, api_keys.c.website_id == website_id
-        )
-        if connection.dialect.name != "sqlite":  # SQLite's writers already run one at a time
-            asking = asking.with_for_update()
-        found = connection.execute(asking).one_or_none()
-        if found is None or found.expires_at is not None:
+        found = _ASKING_KEY.one(connection, rotating_digest, website_id)
+        if found is None or found[0] is not None:
             return False
     # Keys past their time are of no more use to anyone.
-    connection.execute(
-        delete(api_keys).where(api_keys.c.website_id == website_id, api_keys.c.expires_at <= now)
-    )
-    connection.execute(
-        update(api_keys)
-        .where(api_keys.c.website_id == website_id, _usable(retire_at))
-        .values(expires_at=retire_at)
-    )
-    connection.execute(
-        insert(api_keys).values(key_digest=new_digest, website_id=website_id, created_at=now)
-    )
+    _DELETE_EXPIRED_KEYS.run(connection, website_id, now)
+    _RETIRE_KEYS.run(connection, retire_at, website_id, retire_at)
+    _INSERT_KEY.run(connection, new_digest, website_id, now)
     return True
+
+
+_CHANGE_SETTINGS = Statement("UPDATE websites SET auto_disable_after_failures = ? WHERE id = ?")
 
 
 def change_settings(
     connection: Connection, website_id: str, auto_disable_after_failures: int | None
 ) -> dict | None:
     """Set the owner's settings; the website's details after, or None if there is none."""
-    connection.execute(
-        update(websites)
-        .where(websites.c.id == website_id)
-        .values(auto_disable_after_failures=auto_disable_after_failures)
-    )
+    _CHANGE_SETTINGS.run(connection, auto_disable_after_failures, website_id)
     return website_with_counts(connection, website_id)
 
 
+_WEBSITE_COLUMNS = (
+    "id, domain, website_name, owner_email, created_at, verification_token, verified_at,"
+    " verified_by, verification_checked_at, verification_results, disabled_at,"
+    " auto_disable_after_failures"
+)
+
+
+def _with_counts(where: str) -> Statement:
+    """Websites' every column, and how many actions each has, and how many of them are active."""
+    counted = "SELECT count(*) FROM actions WHERE actions.website_id = websites.id"
+    return Statement.select(
+        f"{_WEBSITE_COLUMNS}, ({counted}) AS total_actions,"
+        f" ({counted} AND actions.is_active) AS active_actions",
+        f"FROM websites {where}",
+    )
+
+
+_WEBSITE_WITH_COUNTS = _with_counts("WHERE id = ?")
+
+
 def website_with_counts(connection: Connection, website_id: str) -> dict | None:
-    query = _with_counts(select(websites)).where(websites.c.id == website_id)
-    row = connection.execute(query).mappings().one_or_none()
-    return None if row is None else dict(row)
+    found = _WEBSITE_WITH_COUNTS.one(connection, website_id)
+    return None if found is None else found._asdict()
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,30 +146,35 @@ class Listed:
     verified: bool
 
 
-# Built once: discovery runs it whenever a domain's answer is not cached. A disabled website is
-# not found.
-_WEBSITE_FOR_DOMAIN = select(websites.c.id, websites.c.verified_at).where(
-    websites.c.domain == bindparam("domain"), websites.c.disabled_at.is_(None)
+# Discovery runs it whenever a domain's answer is not cached. A disabled website is not found.
+_WEBSITE_FOR_DOMAIN = Statement.select(
+    "id, verified_at", "FROM websites WHERE domain = ? AND disabled_at IS NULL"
 )
 
 
 def listed_website(connection: Connection, domain: str) -> Listed | None:
-    row = connection.execute(_WEBSITE_FOR_DOMAIN, {"domain": domain}).one_or_none()
-    return None if row is None else Listed(row.id, row.verified_at is not None)
+    found = _WEBSITE_FOR_DOMAIN.one(connection, domain)
+    return None if found is None else Listed(found.id, found.verified_at is not None)
+
+
+_VERIFICATION = Statement.select(
+    "id, domain, verification_token, verified_at, verified_by, verification_checked_at,"
+    " verification_results",
+    "FROM websites WHERE id = ?",
+)
 
 
 def verification(connection: Connection, website_id: str) -> Any:
     """The website's domain, token and verification record; None if there is no such website."""
-    query = select(
-        websites.c.id,
-        websites.c.domain,
-        websites.c.verification_token,
-        websites.c.verified_at,
-        websites.c.verified_by,
-        websites.c.verification_checked_at,
-        websites.c.verification_results,
-    ).where(websites.c.id == website_id)
-    return connection.execute(query).one_or_none()
+    return _VERIFICATION.one(connection, website_id)
+
+
+_RECORD_CHECK = Statement(
+    "UPDATE websites SET verification_checked_at = ?, verification_results = ? WHERE id = ?"
+)
+_RECORD_VERIFIED = Statement(
+    "UPDATE websites SET verified_at = ?, verified_by = ? WHERE id = ? AND verified_at IS NULL"
+)
 
 
 def record_verification(
@@ -195,59 +188,54 @@ def record_verification(
 
     A failed check later leaves an earlier verification standing: it proved ownership then.
     """
-    connection.execute(
-        update(websites)
-        .where(websites.c.id == website_id)
-        .values(verification_checked_at=now, verification_results=results)
-    )
+    _RECORD_CHECK.run(connection, now, results, website_id)
     if verified_by is not None:
-        connection.execute(
-            update(websites)
-            .where(websites.c.id == website_id, websites.c.verified_at.is_(None))
-            .values(verified_at=now, verified_by=verified_by)
-        )
+        _RECORD_VERIFIED.run(connection, now, verified_by, website_id)
 
 
 # What operators see of websites.
 
+_ALL_WEBSITES = _with_counts("ORDER BY domain")
+_FIND_WEBSITE = _with_counts("WHERE domain = ? OR id = ?")
+
 
 def all_websites(connection: Connection) -> list[dict]:
-    query = _with_counts(select(websites)).order_by(websites.c.domain)
-    return [dict(row) for row in connection.execute(query).mappings()]
+    return [row._asdict() for row in _ALL_WEBSITES.all(connection)]
 
 
 def find_website(connection: Connection, domain_or_id: str) -> dict | None:
     """A website by its domain or its id, with its action and key counts."""
-    match = or_(websites.c.domain == domain_or_id, websites.c.id == domain_or_id.lower())
-    row = connection.execute(_with_counts(select(websites)).where(match)).mappings().first()
-    return None if row is None else dict(row)
+    found = _FIND_WEBSITE.one(connection, domain_or_id, domain_or_id.lower())
+    return None if found is None else found._asdict()
+
+
+_KEY_COUNTS = Statement(
+    f"SELECT count(CASE WHEN {_USABLE} AND expires_at IS NULL THEN 1 END),"
+    f" count(CASE WHEN {_USABLE} AND expires_at IS NOT NULL THEN 1 END)"
+    " FROM api_keys WHERE website_id = ?"
+)
 
 
 def key_counts(connection: Connection, website_id: str, now: datetime) -> dict[str, int]:
-    usable = _usable(now)
-    counted = select(
-        func.count().filter(usable & api_keys.c.expires_at.is_(None)),
-        func.count().filter(usable & api_keys.c.expires_at.is_not(None)),
-    ).where(api_keys.c.website_id == website_id)
-    permanent, expiring = connection.execute(counted).one()
+    permanent, expiring = _KEY_COUNTS.one(connection, now, now, website_id)
     return {"keys": int(permanent), "keys_expiring": int(expiring)}
 
 
+_SET_DISABLED = Statement("UPDATE websites SET disabled_at = ? WHERE id = ?")
+
+
 def set_disabled(connection: Connection, website_id: str, disabled_at: datetime | None) -> None:
-    connection.execute(
-        update(websites).where(websites.c.id == website_id).values(disabled_at=disabled_at)
-    )
+    _SET_DISABLED.run(connection, disabled_at, website_id)
+
+
+# Explicitly, rather than by cascade alone: SQLite enforces foreign keys only when asked.
+_DELETE_WEBSITE = (
+    Statement("DELETE FROM actions WHERE website_id = ?"),
+    Statement("DELETE FROM api_keys WHERE website_id = ?"),
+    Statement("DELETE FROM websites WHERE id = ?"),
+)
 
 
 def delete_website(connection: Connection, website_id: str) -> None:
-    # Explicitly, rather than by cascade alone: SQLite enforces foreign keys only when asked.
-    connection.execute(delete(actions).where(actions.c.website_id == website_id))
-    connection.execute(delete(api_keys).where(api_keys.c.website_id == website_id))
-    connection.execute(delete(websites).where(websites.c.id == website_id))
-
-
-def _with_counts(query: Any) -> Any:
-    of_website = actions.c.website_id == websites.c.id
-    total = select(func.count()).where(of_website).scalar_subquery()
-    active = select(func.count()).where(of_website, actions.c.is_active).scalar_subquery()
-    return query.add_columns(total.label("total_actions"), active.label("active_actions"))
+    for statement in _DELETE_WEBSITE:
+        statement.run(connection, website_id)
