@@ -52,6 +52,25 @@ def test_a_dotenv_file_is_read(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert Settings(_env_file=env_file).max_body_bytes == 1234
 
 
+def test_the_environment_overrides_the_dotenv_file_and_given_values_both(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(
+        "ORBITO_MAX_BODY_BYTES=1234\norbito_cache_seconds=7\nORBITO_LOG_FORMAT=json\n"
+        "ORBITO_NOT_A_SETTING=1\nOTHER_MAX_BODY_BYTES=9\n"
+    )
+    monkeypatch.setenv("orbito_max_body_bytes", "2048")
+    monkeypatch.setenv("ORBITO_LOG_FORMAT", "text")
+
+    settings = Settings(_env_file=env_file, log_format="json")
+
+    assert settings.max_body_bytes == 2048  # the environment, in any letter case
+    assert settings.cache_seconds == 7.0  # the file, in any letter case
+    assert settings.log_format == "json"  # given
+    assert Settings(_env_file=None, log_format="json").max_body_bytes == 2048
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [

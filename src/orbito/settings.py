@@ -1,12 +1,14 @@
 """Every setting of the service, read from `ORBITO_*` variables and `.env`; nowhere else."""
 
+import os
 from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
-from typing import Annotated, Literal
+from pathlib import Path
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from dotenv import dotenv_values
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from orbito.rates import Rate, parse_rate
 
@@ -19,10 +21,18 @@ RATE_LIMIT_FIELDS = (
 )
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="ORBITO_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
+PREFIX = "ORBITO_"
+
+
+class Settings(BaseModel):
+    """Each field is read from `ORBITO_<NAME>` (in any letter case), else from the `.env` file,
+    else its default; values given here come first. Text is converted as the field's type says.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    def __init__(self, _env_file: str | Path | None = ".env", **values: Any) -> None:
+        super().__init__(**{**_configured(type(self), _env_file), **values})
 
     database_url: str = "sqlite:///./orbito.db"
     database_pool_size: int = Field(default=10, ge=1)
@@ -35,7 +45,7 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     redis_key_prefix: str = "orbito"
     redis_timeout_seconds: float = Field(default=0.5, gt=0)
-    trusted_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = []
+    trusted_proxies: list[IPv4Network | IPv6Network] = []
 
     rate_limits_enabled: bool = True
     rate_limit_website_register: str = "10/hour"
@@ -59,7 +69,7 @@ class Settings(BaseSettings):
     verification_http_scheme: Literal["https", "http"] = "https"
     verification_http_port: int | None = Field(default=None, ge=1, le=65535)
     verification_allow_private_addresses: bool = False
-    verification_dns_servers: Annotated[list[str], NoDecode] = []
+    verification_dns_servers: list[str] = []
     verification_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -150,6 +160,22 @@ class Settings(BaseSettings):
             name.removeprefix("rate_limit_"): parse_rate(getattr(self, name))
             for name in RATE_LIMIT_FIELDS
         }
+
+
+def _configured(settings: type[BaseModel], env_file: str | Path | None) -> dict[str, str]:
+    """The fields' values as text, from the environment and the `.env` file."""
+    names = {f"{PREFIX}{name}".lower(): name for name in settings.model_fields}
+    found: dict[str, str] = {}
+    # Read in turn, so that the environment overrides the file.
+    sources = []
+    if env_file is not None and Path(env_file).is_file():
+        sources.append(dotenv_values(env_file, encoding="utf-8").items())
+    sources.append(os.environ.items())
+    for source in sources:
+        for variable, value in source:
+            if (name := names.get(variable.lower())) is not None and value is not None:
+                found[name] = value
+    return found
 
 
 def dns_server_address(server: str) -> tuple[str, int]:
