@@ -1,3 +1,5 @@
+import sys
+
 import pytest
 
 from orbito import movingwindow, rates
@@ -65,6 +67,38 @@ def test_idle_identities_are_forgotten_after_two_windows() -> None:
     windows.hit("later", now=120.0)
 
     assert len(windows) == 2
+
+
+def test_an_ipv4_address_is_one_identity_however_its_text_was_made() -> None:
+    windows = MovingWindows(amount=1, window=60)
+    address = "203.0.113." + str(7)  # a string of its own, not the literal below
+
+    assert windows.hit(address, now=0.0).allowed
+    assert not windows.hit("203.0.113.7", now=1.0).allowed
+    assert windows.hit("203.0.113.8", now=1.0).allowed
+    # Other identities are kept as given, and never taken for an address's number.
+    assert windows.hit(str(0xCB007107), now=1.0).allowed
+    assert windows.hit("2001:db8::1", now=1.0).allowed
+    assert not windows.hit("2001:db8::1", now=2.0).allowed
+
+
+def test_the_older_generation_is_copied_smaller_as_its_identities_move_on() -> None:
+    windows = MovingWindows(amount=10, window=60)
+    addresses = [f"10.0.{n // 256}.{n % 256}" for n in range(4000)]
+    for address in addresses:
+        windows.hit(address, now=0.0)
+    windows.hit("turn", now=60.0)
+    full = sys.getsizeof(windows._older)
+
+    for address in addresses[:3500]:
+        windows.hit(address, now=61.0)
+
+    assert len(windows._older) == 500
+    assert sys.getsizeof(windows._older) < full / 3
+    assert len(windows) == 4000 + 1
+    # The time 0 has left the window; 61 counts, wherever it was kept.
+    remaining = [windows.hit(address, now=62.0).remaining for address in addresses]
+    assert remaining == [8] * 3500 + [9] * 500
 
 
 def _exact(amount: int, window: float, times: list[float]) -> list[bool]:

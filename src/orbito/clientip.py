@@ -1,7 +1,6 @@
 """Who the client is: the TCP peer, or what a trusted proxy says in X-Forwarded-For."""
 
 import socket
-import sys
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
@@ -53,12 +52,6 @@ def _ipv4(text: str) -> int | None:
 
 
 def client_ip(scope: Mapping[str, Any], proxies: TrustedProxies) -> str:
-    # One string per address, however many requests and limits name it: each limit's counters
-    # are keyed by it, and a popular site has tens of thousands of visitors in a window.
-    return sys.intern(_client_ip(scope, proxies))
-
-
-def _client_ip(scope: Mapping[str, Any], proxies: TrustedProxies) -> str:
     client = scope.get("client")
     peer = client[0] if client else "unknown"
     peer_value = _ipv4(peer)

@@ -1,6 +1,7 @@
 """Every setting of the service, read from `ORBITO_*` variables and `.env`; nowhere else."""
 
 import os
+from collections.abc import Mapping
 from functools import cached_property
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from pathlib import Path
@@ -167,12 +168,12 @@ def _configured(settings: type[BaseModel], env_file: str | Path | None) -> dict[
     names = {f"{PREFIX}{name}".lower(): name for name in settings.model_fields}
     found: dict[str, str] = {}
     # Read in turn, so that the environment overrides the file.
-    sources = []
+    sources: list[Mapping[str, str | None]] = []
     if env_file is not None and Path(env_file).is_file():
-        sources.append(dotenv_values(env_file, encoding="utf-8").items())
-    sources.append(os.environ.items())
+        sources.append(dotenv_values(env_file, encoding="utf-8"))
+    sources.append(os.environ)
     for source in sources:
-        for variable, value in source:
+        for variable, value in source.items():
             if (name := names.get(variable.lower())) is not None and value is not None:
                 found[name] = value
     return found
