@@ -6,9 +6,12 @@ import logging
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from random import Random
 
 import pytest
 
+from orbito import logs
 from orbito.http.requestlog import log, log_request
 from orbito.logs import _OrbitoHandler, configure_logging, direct_handler, request_id_var
 from orbito.settings import Settings
@@ -124,3 +127,13 @@ def test_a_broken_stream_is_reported_not_raised(
     log_request("GET", "/", 200, time.perf_counter(), "203.0.113.7")
 
     assert "--- Logging error ---" in capsys.readouterr().err
+
+
+def test_a_lines_time_is_what_datetime_would_write() -> None:
+    random = Random(7)
+    edges = [0.0, 1.0005, 1.0004999, 1.9999995, 1.9999994999, 1309377824.5739994, 4102444800.999]
+    times = edges + [random.uniform(0, 4e9) for _ in range(20_000)]
+    expected = [
+        datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds") for moment in times
+    ]
+    assert [logs._moment(moment) for moment in times] == expected
