@@ -1,10 +1,17 @@
 """The service's own statements: how they are numbered, and how SQLite's values are read."""
 
+import pytest
 from sqlalchemy import JSON, Boolean, Date
 
 from orbito.db import sql
+from orbito.db.engine import sqlite_path
+from orbito.db.revision import SCHEMA_REVISION, schema_revision
+from orbito.db.sqlite import READER, SQLiteDatabase
 from orbito.db.tables import metadata
 from orbito.db.types import UTCDateTime
+from orbito.settings import Settings
+
+_VERSIONS = sql.Statement("SELECT version_num FROM alembic_version")
 
 READER_FOR_TYPE = {
     UTCDateTime: "_read_time",
@@ -45,3 +52,23 @@ def test_selected_columns_are_named_by_their_last_part_or_alias() -> None:
     assert statement.sqlite == (
         "SELECT t.a, b, (SELECT count(*) FROM u WHERE u.t = t.id) AS total FROM t"
     )
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_transaction_a_failure_left_open_is_rolled_back_before_the_next(
+    settings: Settings,
+) -> None:
+    database = SQLiteDatabase(str(sqlite_path(settings.database_url)), settings)
+    try:
+        # As if a statement and then its rollback had failed, in the middle of a write.
+        stuck = database._connect(READER)
+        stuck.execute("BEGIN")
+        stuck.execute("INSERT INTO alembic_version (version_num) VALUES ('half-done')")
+
+        revision = await database.read(schema_revision)
+        versions = await database.read(lambda connection: _VERSIONS.all(connection))
+    finally:
+        await database.dispose()
+
+    assert revision == SCHEMA_REVISION
+    assert versions == [(SCHEMA_REVISION,)]

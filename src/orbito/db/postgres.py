@@ -15,7 +15,8 @@ from orbito.settings import Settings
 # is the trouble; and one code, a missing table, which means a database not migrated (as
 # `/readyz` says).
 UNAVAILABLE_SQLSTATES = ("08", "53", "57", "28", "3D", "42P01")
-UNREACHABLE_HERE = (
+# Failures that mean the server could not be reached, in SQLAlchemy's terms too.
+UNREACHABLE_POSTGRES = (
     *UNREACHABLE,
     exc.OperationalError,
     exc.InterfaceError,
@@ -23,13 +24,12 @@ UNREACHABLE_HERE = (
     exc.TimeoutError,
 )
 
-
 # Failures of a unit of work that are answered for, rather than raised as they are.
 FAILURES: tuple[type[Exception], ...] = (exc.SQLAlchemyError, *UNREACHABLE)
 
 
 def unavailable(error: Exception) -> bool:
-    if isinstance(error, UNREACHABLE_HERE):
+    if isinstance(error, UNREACHABLE_POSTGRES):
         return True
     if not isinstance(error, exc.DBAPIError):
         return False

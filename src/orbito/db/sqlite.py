@@ -158,6 +158,9 @@ def _in_transaction(
     connection: sqlite3.Connection, begin: str, work: Work[Result], args: tuple[Any, ...]
 ) -> Result:
     """Run `work` in a transaction of its own; committed when this returns, else rolled back."""
+    if connection.in_transaction:
+        # Left open by a failure whose rollback failed too: nothing of it was committed.
+        connection.execute("ROLLBACK")
     connection.execute(begin)
     try:
         result = work(connection, *args)
