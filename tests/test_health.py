@@ -1,4 +1,5 @@
 import shutil
+import sqlite3
 
 import httpx
 
@@ -93,3 +94,27 @@ async def test_a_replaced_database_file_stops_the_service_until_restarted(
     assert [answer.status_code for answer in answers] == [503, 503, 503]
     assert "restart" in answers[-1].json()["error"]["message"]
     assert ready.status_code == 503
+
+
+async def test_a_file_replaced_before_the_first_write_is_not_written_to_either(
+    sqlite_template, tmp_path
+) -> None:
+    path = tmp_path / "orbito.db"
+    shutil.copyfile(sqlite_template, path)
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{path}")
+    async with running_app(settings) as app, client_for(app) as client:
+        # Only the reading connection is open: nothing has been written yet.
+        assert (await client.get("/actions", params={"domain": "a.example"})).status_code == 404
+        replacement = tmp_path / "replacement.db"
+        shutil.copyfile(sqlite_template, replacement)
+        replacement.replace(path)
+
+        after = await client.post(
+            "/websites/register",
+            json={"domain": "after.example", "owner_email": "o@x.example", "website_name": "A"},
+        )
+
+    assert after.status_code == 503
+    assert "restart" in after.json()["error"]["message"]
+    with sqlite3.connect(path) as replaced:
+        assert replaced.execute("SELECT count(*) FROM websites").fetchone() == (0,)

@@ -1,5 +1,8 @@
 import re
+import subprocess
+import sys
 from ipaddress import ip_network
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -71,6 +74,32 @@ def test_the_environment_overrides_the_dotenv_file_and_given_values_both(
     assert Settings(_env_file=None, log_format="json").max_body_bytes == 2048
 
 
+def test_the_upper_case_name_wins_over_the_same_in_another_case(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # In both orders of the environment: the one set last comes last.
+    for order in (
+        ("orbito_max_body_bytes", "ORBITO_MAX_BODY_BYTES"),
+        ("ORBITO_MAX_BODY_BYTES", "orbito_max_body_bytes"),
+    ):
+        for name in order:
+            monkeypatch.setenv(name, "222" if name.isupper() else "111")
+        assert Settings(_env_file=None).max_body_bytes == 222
+        for name in order:
+            monkeypatch.delenv(name)
+
+
+def test_a_dotenv_file_that_is_not_utf8_is_refused_in_one_line(tmp_path) -> None:
+    (tmp_path / ".env").write_bytes(b"\xff\xfe ORBITO_LOG_FORMAT=json\n")
+    orbito = Path(sys.executable).parent / "orbito"
+    result = subprocess.run(
+        [str(orbito), "websites", "list"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("orbito: .env: cannot be read (")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -89,6 +118,11 @@ def test_the_environment_overrides_the_dotenv_file_and_given_values_both(
         ("ORBITO_VERIFICATION_DNS_SERVERS", "127.0.0.1:99999"),
         ("ORBITO_VERIFICATION_HTTP_SCHEME", "ftp"),
         ("ORBITO_VERIFICATION_TIMEOUT_SECONDS", "0"),
+        # SQLite would take it for no wait at all.
+        ("ORBITO_SQLITE_BUSY_TIMEOUT_MS", "3000000000"),
+        ("ORBITO_CACHE_SECONDS", "inf"),
+        ("ORBITO_CACHE_SECONDS", "nan"),
+        ("ORBITO_DATABASE_POOL_TIMEOUT_SECONDS", "1e309"),
     ],
 )
 def test_invalid_settings_are_refused_at_start(

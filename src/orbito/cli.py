@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from orbito import __version__, operations
 from orbito.logs import configure_logging
-from orbito.settings import Settings
+from orbito.settings import Settings, SettingsFileError
 
 log = logging.getLogger("orbito.cli")
 
@@ -92,6 +92,9 @@ def main(argv: list[str] | None = None) -> int:
             name = "ORBITO_" + "_".join(str(part) for part in problem["loc"]).upper()
             message = problem["msg"].removeprefix("Value error, ")
             print(f"orbito: {name}: {message}", file=sys.stderr)
+        return 2
+    except SettingsFileError as error:
+        print(f"orbito: {error}", file=sys.stderr)
         return 2
     configure_logging(settings)
     if arguments.command == "serve":

@@ -30,7 +30,9 @@ class Settings(BaseModel):
     else its default; values given here come first. Text is converted as the field's type says.
     """
 
-    model_config = ConfigDict(extra="ignore")
+    # Infinity and NaN make no sense for any setting (a cache kept forever, a timeout never
+    # reached), and would surprise where they were given by mistake.
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
     def __init__(self, _env_file: str | Path | None = ".env", **values: Any) -> None:
         super().__init__(**{**_configured(type(self), _env_file), **values})
@@ -40,7 +42,8 @@ class Settings(BaseModel):
     database_pool_timeout_seconds: float = Field(default=10.0, gt=0)
     database_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     database_statement_timeout_seconds: float = Field(default=10.0, gt=0)
-    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0)
+    # SQLite keeps it in a 32-bit integer: a larger value would wrap round to no wait at all.
+    sqlite_busy_timeout_ms: int = Field(default=30_000, ge=0, le=2**31 - 1)
     auto_migrate: bool = True
 
     redis_url: str | None = None
@@ -163,19 +166,34 @@ class Settings(BaseModel):
         }
 
 
+class SettingsFileError(ValueError):
+    """The `.env` file could not be read."""
+
+
 def _configured(settings: type[BaseModel], env_file: str | Path | None) -> dict[str, str]:
-    """The fields' values as text, from the environment and the `.env` file."""
+    """The fields' values as text, from the environment and the `.env` file.
+
+    A variable written as `ORBITO_NAME` wins over the same name in other letter cases.
+    """
     names = {f"{PREFIX}{name}".lower(): name for name in settings.model_fields}
-    found: dict[str, str] = {}
-    # Read in turn, so that the environment overrides the file.
     sources: list[Mapping[str, str | None]] = []
     if env_file is not None and Path(env_file).is_file():
-        sources.append(dotenv_values(env_file, encoding="utf-8"))
+        try:
+            sources.append(dotenv_values(env_file, encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            raise SettingsFileError(f"{env_file}: cannot be read ({error})") from None
     sources.append(os.environ)
+    found: dict[str, str] = {}
+    # Read in turn, so that the environment overrides the file.
     for source in sources:
+        exact: set[str] = set()
         for variable, value in source.items():
-            if (name := names.get(variable.lower())) is not None and value is not None:
-                found[name] = value
+            name = names.get(variable.lower())
+            if name is None or value is None or (name in exact and variable != variable.upper()):
+                continue
+            found[name] = value
+            if variable == variable.upper():
+                exact.add(name)
     return found
 
 

@@ -37,8 +37,9 @@ class SQLiteDatabase:
         # One connection for the loop's reads and one for the writer thread's writes, each
         # kept open: opening one costs more than a key look-up's query.
         self._open: dict[str, sqlite3.Connection] = {}
-        # The file each connection opened, to notice it being deleted or replaced.
-        self._files: dict[str, tuple[int, int] | None] = {}
+        # The file the first connection opened: every connection must stay with it, so that a
+        # file deleted or replaced is noticed, whichever connection is opened after.
+        self._file: tuple[int, int] | None = None
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="orbito-sqlite-writer")
         self._file_lost = False
         self._pending: list[Pending] = []
@@ -101,7 +102,7 @@ class SQLiteDatabase:
             return None, translated(error)
 
     def _connect(self, role: str) -> sqlite3.Connection:
-        self._check_file(role)
+        self._check_file()
         connection = self._open.get(role)
         if connection is None:
             try:
@@ -110,20 +111,22 @@ class SQLiteDatabase:
                 # Whatever stops the file being opened as a database (a file that is not one,
                 # say) makes it unreachable, like a server that cannot be connected to.
                 raise CannotOpen(str(error)) from error
+            if self._file is None:
+                self._file = _identity(self._path)
+            elif _identity(self._path) != self._file:
+                connection.close()  # the file was replaced while it was being opened
+                self._check_file()
             self._open[role] = connection
-            self._files[role] = _identity(self._path)
         return connection
 
-    def _check_file(self, role: str) -> None:
+    def _check_file(self) -> None:
         """Refuse to go on, until restarted, once the database file was deleted or replaced.
 
         The open connection would keep writing to the deleted file, answering writes as
         committed that would be gone after a restart; and a new file at the same path can be
         mixed with the old one's write-ahead log. Only the operator can tell which file is right.
         """
-        if not self._file_lost and (
-            role not in self._files or _identity(self._path) == self._files[role]
-        ):
+        if not self._file_lost and (self._file is None or _identity(self._path) == self._file):
             return
         if not self._file_lost:
             log.error("db.file_replaced", extra={"path": self._path, "hint": "restart orbito"})
