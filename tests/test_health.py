@@ -1,5 +1,6 @@
 import shutil
 import sqlite3
+from pathlib import Path
 
 import httpx
 
@@ -46,12 +47,10 @@ async def test_readyz_is_503_when_the_database_was_never_migrated(tmp_path) -> N
 
 
 async def test_a_deleted_database_file_is_never_written_to(sqlite_template, tmp_path) -> None:
-    path = tmp_path / "orbito.db"
-    shutil.copyfile(sqlite_template, path)
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{path}")
+    path, settings = _own_sqlite_database(sqlite_template, tmp_path)
     async with running_app(settings) as app, client_for(app) as client:
         before = await register_website(client, "before.example")
-        for leftover in tmp_path.glob("orbito.db*"):
+        for leftover in tmp_path.glob(f"{path.name}*"):
             leftover.unlink()
 
         after = await client.post(
@@ -69,14 +68,10 @@ async def test_a_deleted_database_file_is_never_written_to(sqlite_template, tmp_
 async def test_a_replaced_database_file_stops_the_service_until_restarted(
     sqlite_template, tmp_path
 ) -> None:
-    path = tmp_path / "orbito.db"
-    shutil.copyfile(sqlite_template, path)
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{path}")
+    path, settings = _own_sqlite_database(sqlite_template, tmp_path)
     async with running_app(settings) as app, client_for(app) as client:
         await register_website(client, "before.example")
-        replacement = tmp_path / "replacement.db"
-        shutil.copyfile(sqlite_template, replacement)
-        replacement.replace(path)
+        _replace(path, sqlite_template)
 
         answers = [
             await client.post(
@@ -99,15 +94,11 @@ async def test_a_replaced_database_file_stops_the_service_until_restarted(
 async def test_a_file_replaced_before_the_first_write_is_not_written_to_either(
     sqlite_template, tmp_path
 ) -> None:
-    path = tmp_path / "orbito.db"
-    shutil.copyfile(sqlite_template, path)
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{path}")
+    path, settings = _own_sqlite_database(sqlite_template, tmp_path)
     async with running_app(settings) as app, client_for(app) as client:
         # Only the reading connection is open: nothing has been written yet.
         assert (await client.get("/actions", params={"domain": "a.example"})).status_code == 404
-        replacement = tmp_path / "replacement.db"
-        shutil.copyfile(sqlite_template, replacement)
-        replacement.replace(path)
+        _replace(path, sqlite_template)
 
         after = await client.post(
             "/websites/register",
@@ -118,3 +109,16 @@ async def test_a_file_replaced_before_the_first_write_is_not_written_to_either(
     assert "restart" in after.json()["error"]["message"]
     with sqlite3.connect(path) as replaced:
         assert replaced.execute("SELECT count(*) FROM websites").fetchone() == (0,)
+
+
+def _own_sqlite_database(template: Path, directory: Path) -> tuple[Path, Settings]:
+    path = directory / "orbito.db"
+    shutil.copyfile(template, path)
+    return path, Settings(_env_file=None, database_url=f"sqlite:///{path}")
+
+
+def _replace(path: Path, template: Path) -> None:
+    """Put another migrated database where `path` is, as a file of its own."""
+    replacement = path.with_name("replacement.db")
+    shutil.copyfile(template, replacement)
+    replacement.replace(path)
