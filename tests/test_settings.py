@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from orbito.settings import Settings, dns_server_address
+from orbito.settings import Settings, SettingsFileError, dns_server_address
 
 
 def test_defaults_match_the_documented_ones(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -180,3 +180,22 @@ def test_a_database_url_that_would_fail_or_surprise_later_is_refused(url: str, r
 )
 def test_a_usual_database_url_is_taken(url: str, taken: str) -> None:
     assert Settings(_env_file=None, database_url=url).database_url == taken
+
+
+@pytest.mark.parametrize("line", ["ORBITO_CACHE_SECONDS='3", "this is not a line"])
+def test_a_dotenv_line_that_sets_nothing_is_refused(tmp_path, line: str) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"ORBITO_LOG_FORMAT=json\n{line}\nORBITO_MAX_BODY_BYTES=12\n")
+    with pytest.raises(SettingsFileError, match="line 2 cannot be read"):
+        Settings(_env_file=env_file)
+
+
+def test_a_trusted_proxy_written_as_ipv4_mapped_ipv6_is_the_ipv4_network(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ORBITO_TRUSTED_PROXIES", "::ffff:127.0.0.1, ::ffff:10.0.0.0/104, ::1")
+    assert Settings(_env_file=None).trusted_proxies == [
+        ip_network("127.0.0.1/32"),
+        ip_network("10.0.0.0/8"),
+        ip_network("::1/128"),
+    ]

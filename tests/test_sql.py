@@ -1,4 +1,9 @@
-"""The service's own statements: how they are numbered, and how SQLite's values are read."""
+"""The service's own statements, and SQLite's units of work when the file or its lock fail."""
+
+import asyncio
+import shutil
+import sqlite3
+import time
 
 import pytest
 from sqlalchemy import JSON, Boolean, Date
@@ -9,6 +14,7 @@ from orbito.db.revision import SCHEMA_REVISION, schema_revision
 from orbito.db.sqlite import READER, SQLiteDatabase
 from orbito.db.tables import metadata
 from orbito.db.types import UTCDateTime
+from orbito.errors import ServiceUnavailable
 from orbito.settings import Settings
 
 _VERSIONS = sql.Statement("SELECT version_num FROM alembic_version")
@@ -72,3 +78,80 @@ async def test_a_transaction_a_failure_left_open_is_rolled_back_before_the_next(
 
     assert revision == SCHEMA_REVISION
     assert versions == [(SCHEMA_REVISION,)]
+
+
+def _lock(path: str) -> sqlite3.Connection:
+    """Another process's writer, holding SQLite's write lock until it rolls back."""
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def _add_version(connection: sqlite3.Connection, version: str) -> None:
+    connection.execute("INSERT INTO alembic_version (version_num) VALUES (?)", (version,))
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_writes_queued_behind_a_lock_fail_together_after_one_busy_timeout(
+    make_settings,
+) -> None:
+    settings = make_settings(sqlite_busy_timeout_ms=300)
+    path = str(sqlite_path(settings.database_url))
+    database = SQLiteDatabase(path, settings)
+    holder = _lock(path)
+    try:
+        started = time.monotonic()
+        outcomes = await asyncio.gather(
+            *(database.write(_add_version, f"v{n}") for n in range(10)), return_exceptions=True
+        )
+        took = time.monotonic() - started
+    finally:
+        holder.close()
+        await database.dispose()
+
+    assert [type(outcome) for outcome in outcomes] == [ServiceUnavailable] * 10
+    # The first write's group, then one for the other nine: two waits, not ten.
+    assert took < 1.5
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_file_replaced_while_a_write_waits_for_the_lock_is_not_written_to(
+    make_settings, sqlite_template, tmp_path
+) -> None:
+    settings = make_settings(sqlite_busy_timeout_ms=5000)
+    path = str(sqlite_path(settings.database_url))
+    database = SQLiteDatabase(path, settings)
+    holder = _lock(path)
+    try:
+        assert await database.read(schema_revision) == SCHEMA_REVISION
+        waiting = asyncio.create_task(database.write(_add_version, "late"))
+        await asyncio.sleep(0.3)
+        replacement = tmp_path / "replacement.db"
+        shutil.copyfile(sqlite_template, replacement)
+        replacement.replace(path)
+        holder.execute("ROLLBACK")
+        with pytest.raises(ServiceUnavailable):
+            await waiting
+    finally:
+        holder.close()
+        await database.dispose()
+
+    with sqlite3.connect(path) as replaced:
+        assert replaced.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            (SCHEMA_REVISION,)
+        ]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_malformed_database_file_is_unavailable_not_a_fault(make_settings) -> None:
+    settings = make_settings()
+    path = str(sqlite_path(settings.database_url))
+    with open(path, "r+b") as file:
+        file.seek(4096)  # the second page onwards: the header still says SQLite
+        file.write(bytes(range(256)) * 64)
+    database = SQLiteDatabase(path, settings)
+    try:
+        with pytest.raises(ServiceUnavailable):
+            await database.read(lambda connection: _VERSIONS.all(connection))
+    finally:
+        await database.dispose()

@@ -1,5 +1,6 @@
 """Every setting of the service, read from `ORBITO_*` variables and `.env`; nowhere else."""
 
+import io
 import os
 from collections.abc import Mapping
 from functools import cached_property
@@ -9,6 +10,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from orbito.rates import Rate, parse_rate
@@ -84,7 +86,9 @@ class Settings(BaseModel):
     def _split_proxies(cls, value: object) -> object:
         if isinstance(value, str):
             return [
-                ip_network(part.strip(), strict=False) for part in value.split(",") if part.strip()
+                _unmapped(ip_network(part.strip(), strict=False))
+                for part in value.split(",")
+                if part.strip()
             ]
         return value
 
@@ -170,6 +174,33 @@ class SettingsFileError(ValueError):
     """The `.env` file could not be read."""
 
 
+_IPV4_MAPPED = IPv6Network("::ffff:0:0/96")
+
+
+def _unmapped(network: IPv4Network | IPv6Network) -> IPv4Network | IPv6Network:
+    """IPv4 networks written as IPv4-mapped IPv6 (`::ffff:127.0.0.1`) as the IPv4 they are:
+    clients are matched against proxies in that form."""
+    if isinstance(network, IPv6Network) and network.subnet_of(_IPV4_MAPPED):
+        mapped = network.network_address.ipv4_mapped
+        return IPv4Network(f"{mapped}/{network.prefixlen - 96}")
+    return network
+
+
+def _dotenv(path: Path) -> dict[str, str | None]:
+    """The variables a `.env` file sets; a line that sets none is refused, not skipped."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsFileError(f"{path}: cannot be read ({error})") from None
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            line = binding.original.line
+            raise SettingsFileError(
+                f"{path}: line {line} cannot be read: {binding.original.string.strip()!r}"
+            )
+    return dotenv_values(stream=io.StringIO(text))
+
+
 def _configured(settings: type[BaseModel], env_file: str | Path | None) -> dict[str, str]:
     """The fields' values as text, from the environment and the `.env` file.
 
@@ -178,10 +209,7 @@ def _configured(settings: type[BaseModel], env_file: str | Path | None) -> dict[
     names = {f"{PREFIX}{name}".lower(): name for name in settings.model_fields}
     sources: list[Mapping[str, str | None]] = []
     if env_file is not None and Path(env_file).is_file():
-        try:
-            sources.append(dotenv_values(env_file, encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as error:
-            raise SettingsFileError(f"{env_file}: cannot be read ({error})") from None
+        sources.append(_dotenv(Path(env_file)))
     sources.append(os.environ)
     found: dict[str, str] = {}
     # Read in turn, so that the environment overrides the file.

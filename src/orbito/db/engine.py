@@ -63,7 +63,9 @@ def open_database(settings: Settings) -> Database:
 
 
 def unreachable(error: Exception) -> bool:
-    return isinstance(error, UNREACHABLE)
+    # SQLite raises its DatabaseError itself, not a subclass, for a file it cannot use (one
+    # malformed, one that is not a database); a subclass is a fault of a statement.
+    return isinstance(error, UNREACHABLE) or type(error) is sqlite3.DatabaseError
 
 
 def refused_value(error: Exception) -> bool:

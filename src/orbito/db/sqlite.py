@@ -13,10 +13,11 @@ import asyncio
 import logging
 import os
 import sqlite3
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from orbito.db.engine import Result, Work, raise_translated, translated
+from orbito.db.engine import Result, Work, raise_translated, translated, unreachable
 from orbito.errors import ServiceUnavailable
 from orbito.settings import Settings
 
@@ -84,22 +85,29 @@ class SQLiteDatabase:
         """On the writer thread: the whole group in one transaction, committed once.
 
         Should one write fail, the group's transaction is rolled back and every write of it is
-        run again in a transaction of its own, so that one failure costs no other write.
+        run again in a transaction of its own, so that one failure costs no other write. Not
+        when the database itself failed (a lock not had within the busy timeout, say): each
+        write would wait that long again, one after another.
         """
         try:
-            connection = self._connect(WRITER)
-            results = _in_transaction(connection, BEGIN_WRITE, _each, (group,))
+            results = self._write(_each, (group,))
             return [(result, None) for result in results]
         except Exception as error:
-            if len(group) == 1:
-                return [(None, translated(error))]
+            if len(group) == 1 or unreachable(error) or isinstance(error, ServiceUnavailable):
+                return [(None, translated(error)) for _ in group]
         return [self._commit_one(work, args) for work, args, _ in group]
 
     def _commit_one(self, work: Work[Any], args: tuple[Any, ...]) -> Outcome:
         try:
-            return _in_transaction(self._connect(WRITER), BEGIN_WRITE, work, args), None
+            return self._write(work, args), None
         except Exception as error:
             return None, translated(error)
+
+    def _write(self, work: Work[Result], args: tuple[Any, ...]) -> Result:
+        connection = self._connect(WRITER)
+        # The file is looked at again once the write lock is had: it may have been replaced
+        # while this writer waited for it.
+        return _in_transaction(connection, BEGIN_WRITE, work, args, self._check_file)
 
     def _connect(self, role: str) -> sqlite3.Connection:
         self._check_file()
@@ -158,14 +166,23 @@ def _each(connection: sqlite3.Connection, group: list[Pending]) -> list[Any]:
 
 
 def _in_transaction(
-    connection: sqlite3.Connection, begin: str, work: Work[Result], args: tuple[Any, ...]
+    connection: sqlite3.Connection,
+    begin: str,
+    work: Work[Result],
+    args: tuple[Any, ...],
+    check: Callable[[], None] | None = None,
 ) -> Result:
-    """Run `work` in a transaction of its own; committed when this returns, else rolled back."""
+    """Run `work` in a transaction of its own; committed when this returns, else rolled back.
+
+    `check`, when given, runs once the transaction has begun, and may refuse to go on.
+    """
     if connection.in_transaction:
         # Left open by a failure whose rollback failed too: nothing of it was committed.
         connection.execute("ROLLBACK")
     connection.execute(begin)
     try:
+        if check is not None:
+            check()
         result = work(connection, *args)
         connection.execute("COMMIT")
     except BaseException:
