@@ -4,6 +4,8 @@ import asyncio
 import shutil
 import sqlite3
 import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import pytest
 from sqlalchemy import JSON, Boolean, Date
@@ -60,31 +62,26 @@ def test_selected_columns_are_named_by_their_last_part_or_alias() -> None:
     )
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
-async def test_a_transaction_a_failure_left_open_is_rolled_back_before_the_next(
-    settings: Settings,
-) -> None:
-    database = SQLiteDatabase(str(sqlite_path(settings.database_url)), settings)
+@asynccontextmanager
+async def _database(settings: Settings) -> AsyncIterator[tuple[SQLiteDatabase, str]]:
+    """The service's SQLite unit of work on the test's database, and the file's path."""
+    path = str(sqlite_path(settings.database_url))
+    database = SQLiteDatabase(path, settings)
     try:
-        # As if a statement and then its rollback had failed, in the middle of a write.
-        stuck = database._connect(READER)
-        stuck.execute("BEGIN")
-        stuck.execute("INSERT INTO alembic_version (version_num) VALUES ('half-done')")
-
-        revision = await database.read(schema_revision)
-        versions = await database.read(lambda connection: _VERSIONS.all(connection))
+        yield database, path
     finally:
         await database.dispose()
 
-    assert revision == SCHEMA_REVISION
-    assert versions == [(SCHEMA_REVISION,)]
 
-
-def _lock(path: str) -> sqlite3.Connection:
-    """Another process's writer, holding SQLite's write lock until it rolls back."""
+@contextmanager
+def _locked(path: str) -> Iterator[sqlite3.Connection]:
+    """Another process's writer, holding SQLite's write lock until it rolls back or closes."""
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
-    return holder
+    try:
+        yield holder
+    finally:
+        holder.close()
 
 
 def _add_version(connection: sqlite3.Connection, version: str) -> None:
@@ -92,22 +89,34 @@ def _add_version(connection: sqlite3.Connection, version: str) -> None:
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_transaction_a_failure_left_open_is_rolled_back_before_the_next(
+    settings: Settings,
+) -> None:
+    async with _database(settings) as (database, _):
+        # As if a statement and then its rollback had failed, in the middle of a write.
+        stuck = database._connect(READER)
+        stuck.execute("BEGIN")
+        stuck.execute("INSERT INTO alembic_version (version_num) VALUES ('half-done')")
+
+        revision = await database.read(schema_revision)
+        versions = await database.read(lambda connection: _VERSIONS.all(connection))
+
+    assert revision == SCHEMA_REVISION
+    assert versions == [(SCHEMA_REVISION,)]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
 async def test_writes_queued_behind_a_lock_fail_together_after_one_busy_timeout(
     make_settings,
 ) -> None:
-    settings = make_settings(sqlite_busy_timeout_ms=300)
-    path = str(sqlite_path(settings.database_url))
-    database = SQLiteDatabase(path, settings)
-    holder = _lock(path)
-    try:
-        started = time.monotonic()
-        outcomes = await asyncio.gather(
-            *(database.write(_add_version, f"v{n}") for n in range(10)), return_exceptions=True
-        )
-        took = time.monotonic() - started
-    finally:
-        holder.close()
-        await database.dispose()
+    async with _database(make_settings(sqlite_busy_timeout_ms=300)) as (database, path):
+        with _locked(path):
+            started = time.monotonic()
+            outcomes = await asyncio.gather(
+                *(database.write(_add_version, f"v{n}") for n in range(10)),
+                return_exceptions=True,
+            )
+            took = time.monotonic() - started
 
     assert [type(outcome) for outcome in outcomes] == [ServiceUnavailable] * 10
     # The first write's group, then one for the other nine: two waits, not ten.
@@ -118,23 +127,17 @@ async def test_writes_queued_behind_a_lock_fail_together_after_one_busy_timeout(
 async def test_a_file_replaced_while_a_write_waits_for_the_lock_is_not_written_to(
     make_settings, sqlite_template, tmp_path
 ) -> None:
-    settings = make_settings(sqlite_busy_timeout_ms=5000)
-    path = str(sqlite_path(settings.database_url))
-    database = SQLiteDatabase(path, settings)
-    holder = _lock(path)
-    try:
-        assert await database.read(schema_revision) == SCHEMA_REVISION
-        waiting = asyncio.create_task(database.write(_add_version, "late"))
-        await asyncio.sleep(0.3)
-        replacement = tmp_path / "replacement.db"
-        shutil.copyfile(sqlite_template, replacement)
-        replacement.replace(path)
-        holder.execute("ROLLBACK")
-        with pytest.raises(ServiceUnavailable):
-            await waiting
-    finally:
-        holder.close()
-        await database.dispose()
+    async with _database(make_settings(sqlite_busy_timeout_ms=5000)) as (database, path):
+        with _locked(path) as holder:
+            assert await database.read(schema_revision) == SCHEMA_REVISION
+            waiting = asyncio.create_task(database.write(_add_version, "late"))
+            await asyncio.sleep(0.3)
+            replacement = tmp_path / "replacement.db"
+            shutil.copyfile(sqlite_template, replacement)
+            replacement.replace(path)
+            holder.execute("ROLLBACK")
+            with pytest.raises(ServiceUnavailable):
+                await waiting
 
     with sqlite3.connect(path) as replaced:
         assert replaced.execute("SELECT version_num FROM alembic_version").fetchall() == [
@@ -144,14 +147,9 @@ async def test_a_file_replaced_while_a_write_waits_for_the_lock_is_not_written_t
 
 @pytest.mark.parametrize("backend", ["sqlite"])
 async def test_a_malformed_database_file_is_unavailable_not_a_fault(make_settings) -> None:
-    settings = make_settings()
-    path = str(sqlite_path(settings.database_url))
-    with open(path, "r+b") as file:
-        file.seek(4096)  # the second page onwards: the header still says SQLite
-        file.write(bytes(range(256)) * 64)
-    database = SQLiteDatabase(path, settings)
-    try:
+    async with _database(make_settings()) as (database, path):
+        with open(path, "r+b") as file:
+            file.seek(4096)  # the second page onwards: the header still says SQLite
+            file.write(bytes(range(256)) * 64)
         with pytest.raises(ServiceUnavailable):
             await database.read(lambda connection: _VERSIONS.all(connection))
-    finally:
-        await database.dispose()

@@ -46,7 +46,7 @@ def _parse(text: str) -> IPv4Address | IPv6Address | None:
     return mapped if mapped is not None else address
 
 
-def _ipv4(text: str) -> int | None:
+def ipv4_number(text: str) -> int | None:
     """The address as an integer if `text` is an IPv4 address written as `ip_address` would
     write it (four decimal parts, no leading zeros); None for anything else."""
     try:
@@ -58,7 +58,7 @@ def _ipv4(text: str) -> int | None:
 def client_ip(scope: Mapping[str, Any], proxies: TrustedProxies) -> str:
     client = scope.get("client")
     peer = client[0] if client else "unknown"
-    peer_value = _ipv4(peer)
+    peer_value = ipv4_number(peer)
     if peer_value is not None:
         if not proxies.trust_ipv4(peer_value):
             return peer
@@ -77,7 +77,7 @@ def client_ip(scope: Mapping[str, Any], proxies: TrustedProxies) -> str:
     # Walk from the nearest hop outwards: each trusted proxy vouches for the hop before it.
     found = peer
     for hop in reversed(hops):
-        value = _ipv4(hop)
+        value = ipv4_number(hop)
         if value is not None:
             found = hop  # already in the form `ip_address` would give
             if not proxies.trust_ipv4(value):

@@ -18,17 +18,16 @@ current one becomes the older. An identity seen again is moved into the current 
 Whatever is dropped was last accepted before the previous turn, a whole window ago, so
 dropping it forgets nothing that still counts. A dict keeps its size as entries leave it, so
 the older generation is copied into a smaller one each time it has lost three quarters of them.
-
-An IPv4 address is kept as its number: 32 bytes, where its text took 60.
 """
 
 import math
-import socket
 import struct
 import time
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import cast
+
+from orbito.clientip import ipv4_number
 
 _TICK = struct.Struct("I")  # ticks since the epoch
 # The epoch moves forward when a time this close to the largest tick could be asked for.
@@ -68,7 +67,9 @@ class MovingWindows:
         if now >= self._turn_at:
             self._turn(now)
         epoch = cast(float, self._epoch)  # set by the first turn
-        key = _key(identity)
+        # An IPv4 address is kept as its number: 32 bytes, where its text took 60.
+        number = ipv4_number(identity)
+        key = identity if number is None else number
         packed = self._current.get(key)
         if packed is None:
             packed = self._older.pop(key, b"")
@@ -111,10 +112,3 @@ class MovingWindows:
     def __len__(self) -> int:
         """How many identities are held."""
         return len(self._current) + len(self._older)
-
-
-def _key(identity: str) -> str | int:
-    try:
-        return int.from_bytes(socket.inet_pton(socket.AF_INET, identity), "big")
-    except (OSError, ValueError):
-        return identity

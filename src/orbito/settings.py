@@ -212,16 +212,12 @@ def _configured(settings: type[BaseModel], env_file: str | Path | None) -> dict[
         sources.append(_dotenv(Path(env_file)))
     sources.append(os.environ)
     found: dict[str, str] = {}
-    # Read in turn, so that the environment overrides the file.
+    # Read in turn, so that the environment overrides the file; within each, upper-case
+    # spellings come last, so that they win.
     for source in sources:
-        exact: set[str] = set()
-        for variable, value in source.items():
-            name = names.get(variable.lower())
-            if name is None or value is None or (name in exact and variable != variable.upper()):
-                continue
-            found[name] = value
-            if variable == variable.upper():
-                exact.add(name)
+        for variable, value in sorted(source.items(), key=lambda item: item[0].isupper()):
+            if (name := names.get(variable.lower())) is not None and value is not None:
+                found[name] = value
     return found
 
 

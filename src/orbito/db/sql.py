@@ -141,21 +141,25 @@ class Statement:
     def one(self, connection: Connection, *values: Any) -> Any:
         """The first row of its answer, or None."""
         found = self._rows(connection, values).fetchone()
-        return None if found is None else self._read(connection, found)
+        return None if found is None else self._reader(connection)(found)
 
     def all(self, connection: Connection, *values: Any) -> list[Any]:
         rows = self._rows(connection, values).fetchall()
-        return [self._read(connection, row) for row in rows]
+        return list(map(self._reader(connection), rows))
 
-    def _read(self, connection: Connection, row: Any) -> Any:
+    def _reader(self, connection: Connection) -> Callable[[Any], Any]:
+        """What makes one row of the answer, as the service uses it, from the driver's."""
         if self.row is None:
-            return tuple(row)
-        if self.readers is not None and isinstance(connection, sqlite3.Connection):
-            row = [
+            return tuple
+        make, readers = self.row._make, self.readers
+        if readers is None or not isinstance(connection, sqlite3.Connection):
+            return make  # type: ignore[no-any-return]
+        return lambda row: make(
+            [
                 value if reader is None else reader(value)
-                for reader, value in zip(self.readers, row, strict=True)
+                for reader, value in zip(readers, row, strict=True)
             ]
-        return self.row._make(row)
+        )
 
 
 def _name(column: str) -> str:
