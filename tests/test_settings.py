@@ -182,7 +182,9 @@ def test_a_usual_database_url_is_taken(url: str, taken: str) -> None:
     assert Settings(_env_file=None, database_url=url).database_url == taken
 
 
-@pytest.mark.parametrize("line", ["ORBITO_CACHE_SECONDS='3", "this is not a line"])
+@pytest.mark.parametrize(
+    "line", ["ORBITO_CACHE_SECONDS='3", "this is not a line", "ORBITO_CACHE_SECONDS"]
+)
 def test_a_dotenv_line_that_sets_nothing_is_refused(tmp_path, line: str) -> None:
     env_file = tmp_path / ".env"
     env_file.write_text(f"ORBITO_LOG_FORMAT=json\n{line}\nORBITO_MAX_BODY_BYTES=12\n")

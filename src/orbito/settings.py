@@ -193,7 +193,8 @@ def _dotenv(path: Path) -> dict[str, str | None]:
     except (OSError, UnicodeDecodeError) as error:
         raise SettingsFileError(f"{path}: cannot be read ({error})") from None
     for binding in parse_stream(io.StringIO(text)):
-        if binding.error:
+        # A name with no `=` sets nothing either.
+        if binding.error or (binding.key is not None and binding.value is None):
             line = binding.original.line
             raise SettingsFileError(
                 f"{path}: line {line} cannot be read: {binding.original.string.strip()!r}"
