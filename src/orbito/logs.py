@@ -1,13 +1,14 @@
 """Structured logging: dotted event names, fields as extras, the request id on every line."""
 
+import asyncio
 import logging
 import math
 import re
 import sys
 import time
 from contextvars import ContextVar
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple, TextIO
 
 import orjson
 
@@ -16,6 +17,9 @@ from orbito.settings import Settings
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 # Attributes every LogRecord has; anything else on a record was passed as a field.
+# Access lines held for the loop's next turn are written at once past this many.
+MAX_HELD_LINES = 512
+
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "request_id"}
 
 
@@ -71,8 +75,7 @@ def _moment(created: float) -> str:
 _last_second: tuple[int | None, str] = (None, "")
 
 
-@dataclass(frozen=True, slots=True)
-class LogLine:
+class LogLine(NamedTuple):
     """What a line says: a record's parts, or the access log's, which it makes without one."""
 
     created: float
@@ -122,28 +125,76 @@ def _text_value(value: object) -> str:
     return orjson.dumps(text).decode()
 
 
-_NEEDS_QUOTES = re.compile(r'[\s"=\\]|[^\x21-\x7e]')
+# Anything but visible ASCII, and of that `"`, `=` and `\`: one class, which searches five
+# times faster than the same set written as alternatives.
+_NEEDS_QUOTES = re.compile(r"[^!#-<>-\[\]-~]")
 
 
 class TextFormatter(LineFormatter):
     def render(self, line: LogLine) -> str:
-        pairs = " ".join(f"{key}={_text_value(value)}" for key, value in line.fields.items())
+        fields = line.fields
+        texts = [str(value) for value in fields.values()]
+        # Usually no value needs quoting, which one search of them all together tells: the
+        # pattern matches single characters, so it finds one in the whole if it is in a part.
+        if all(texts) and not _NEEDS_QUOTES.search("".join(texts)):
+            pairs = " ".join([f"{key}={text}" for key, text in zip(fields, texts, strict=True)])
+        else:
+            pairs = " ".join([f"{key}={_text_value(value)}" for key, value in fields.items()])
         text = f"{_moment(line.created)} {line.level:<7} {line.logger} {line.event} {pairs}"
         text = text.rstrip()
         return f"{text}\n{line.exception}" if line.exception else text
 
 
 class _OrbitoHandler(logging.StreamHandler):
-    """Ours, so that configuring again replaces it and leaves other handlers alone."""
+    """Ours, so that configuring again replaces it and leaves other handlers alone.
+
+    Access lines written from the event loop are held until the loop's next turn and then
+    written together: one system call for all the requests the turn answered, where one each
+    was a sixth of a cached request's cost. A turn lasts milliseconds at most, and a record
+    logged meanwhile writes the held lines before its own, so the order stays true.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
+        self._held: list[str] = []
+        self._held_for: asyncio.AbstractEventLoop | None = None
 
     def write_line(self, line: str) -> None:
         """Write a line made without a record, as `emit` writes a record's."""
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
         with self.lock:  # type: ignore[union-attr]
-            try:
-                self.stream.write(line + self.terminator)
-                self.flush()
-            except Exception:
-                self.handleError(logging.makeLogRecord({"msg": line}))
+            if loop is not self._held_for or len(self._held) >= MAX_HELD_LINES:
+                # A loop that ended before its turn came leaves its lines for the next writer.
+                self._write_held()
+            self._held.append(line)
+            if loop is None:
+                self._write_held()
+            elif self._held_for is None:
+                self._held_for = loop
+                loop.call_soon(self.flush)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._write_held()
+        super().emit(record)
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._write_held()
+            super().flush()
+
+    def _write_held(self) -> None:
+        """Write the held lines; the caller holds the lock, or is the only thread left."""
+        lines, self._held, self._held_for = self._held, [], None
+        if not lines:
+            return
+        try:
+            self.stream.write(self.terminator.join(lines) + self.terminator)
+            super().flush()
+        except Exception:
+            self.handleError(logging.makeLogRecord({"msg": lines[0]}))
 
 
 def direct_handler(logger: logging.Logger, level: int) -> _OrbitoHandler | None:
