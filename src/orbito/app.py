@@ -7,8 +7,6 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from starlette.datastructures import State
-
 from orbito import openapi
 from orbito.actions.routes import router as actions_routes
 from orbito.cache import Caches
@@ -35,11 +33,12 @@ def create_app(settings: Settings | None = None) -> "Orbito":
 
 class Orbito:
     """Every HTTP request goes through the gateway; uvicorn's lifespan events open and close
-    the database. Routes reach the parts through `request.app.state.parts`."""
+    the database. Routes reach the parts through `orbito.context.parts`."""
+
+    parts: Parts
 
     def __init__(self, settings: Settings, groups: Iterable[Routes] = ROUTES) -> None:
         self.settings = settings
-        self.state = State()
         self.routes: list[Declared] = [route for group in groups for route in group.declared]
         self.gateway = Gateway(
             self.routes,
@@ -61,7 +60,7 @@ class Orbito:
     async def lifespan(self) -> AsyncIterator[None]:
         """The database, caches and limiter, open while the application serves."""
         settings = self.settings
-        self.state.parts = Parts(
+        self.parts = Parts(
             db=open_database(settings),
             caches=Caches(settings.cache_seconds),
             limiter=RateLimiter(settings),
@@ -73,7 +72,7 @@ class Orbito:
         try:
             yield
         finally:
-            await self.state.parts.db.dispose()
+            await self.parts.db.dispose()
 
     async def _lifespan_events(self, receive: Receive, send: Send) -> None:
         await receive()  # lifespan.startup

@@ -8,10 +8,9 @@ cached discovery request.
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.requests import Request
-
 from orbito.cache import Caches
 from orbito.db.engine import Database
+from orbito.http.request import ApiRequest
 from orbito.ratelimit import CountedBy, Limit, RateLimiter
 from orbito.settings import Settings
 from orbito.websites import service as websites
@@ -39,25 +38,23 @@ class Parts:
     settings: Settings
 
 
-def parts(request: Request) -> Parts:
-    return request.app.state.parts
+def parts(request: ApiRequest) -> Parts:
+    return request.scope["app"].parts  # type: ignore[no-any-return]
 
 
-async def _count(request: Request, limit: Limit, identity: str) -> None:
-    headers = await parts(request).limiter.check(limit, identity)
-    if headers:
-        request.state.response_headers = headers
+async def _count(request: ApiRequest, limit: Limit, identity: str) -> None:
+    request.answer_headers += await parts(request).limiter.check(limit, identity)
 
 
-async def limit_client(request: Request, limit: Limit) -> None:
+async def limit_client(request: ApiRequest, limit: Limit) -> None:
     """Count the request against a limit kept per client address (429 when over it)."""
-    await _count(request, limit, request.state.client_ip)
+    await _count(request, limit, request.client_ip)
 
 
-async def authorize(request: Request, limit: Limit) -> KeyHolder:
+async def authorize(request: ApiRequest, limit: Limit) -> KeyHolder:
     """Check the key (401), then count the request against `limit` (429)."""
     app = parts(request)
     holder = await websites.authenticate(app.db, app.caches, request.headers.get("x-api-key"))
     by_key = limit.counted_by is CountedBy.API_KEY
-    await _count(request, limit, holder.key_digest if by_key else request.state.client_ip)
+    await _count(request, limit, holder.key_digest if by_key else request.client_ip)
     return holder

@@ -2,11 +2,10 @@
 
 import asyncio
 
-from starlette.requests import Request
-
 from orbito.context import parts
 from orbito.db.revision import SCHEMA_REVISION, schema_revision
 from orbito.errors import OrbitoError, ServiceUnavailable
+from orbito.http.request import ApiRequest
 from orbito.http.routing import Routes
 from orbito.openapi import ErrorEnvelope
 from orbito.responses import JSONResponse
@@ -32,7 +31,7 @@ async def healthz() -> JSONResponse:
         }
     },
 )
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(request: ApiRequest) -> JSONResponse:
     app = parts(request)
     checks = {}
     try:

@@ -43,27 +43,10 @@ OUTAGE_LOG_INTERVAL_SECONDS = 60.0
 RETRY_STORAGE_AFTER_SECONDS = 1.0
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
-    limit: int
-    remaining: int
-    reset_time: float
-    window_seconds: int
-    allowed: bool
-
-    def headers(self) -> dict[str, str]:
-        headers = {
-            "X-RateLimit-Limit": str(self.limit),
-            "X-RateLimit-Remaining": str(self.remaining),
-            "X-RateLimit-Reset": str(math.ceil(self.reset_time)),
-        }
-        if not self.allowed:
-            headers["Retry-After"] = str(self.retry_after)
-        return headers
-
-    @property
-    def retry_after(self) -> int:
-        return max(1, math.ceil(self.reset_time - time.time()))
+# The headers an accepted request's answer carries, as sent.
+LIMIT_HEADER = b"x-ratelimit-limit"
+REMAINING_HEADER = b"x-ratelimit-remaining"
+RESET_HEADER = b"x-ratelimit-reset"
 
 
 class RateLimiter:
@@ -72,6 +55,7 @@ class RateLimiter:
     def __init__(self, settings: Settings) -> None:
         self.enabled = settings.rate_limits_enabled
         self.items: dict[str, Rate] = settings.rate_limit_items
+        self._amounts = {name: str(item.amount).encode() for name, item in self.items.items()}
         self.in_process = {
             name: MovingWindows(item.amount, item.seconds) for name, item in self.items.items()
         }
@@ -97,25 +81,13 @@ class RateLimiter:
         self._outage_log = Throttle(OUTAGE_LOG_INTERVAL_SECONDS)
         self._retry_at = -math.inf
 
-    async def hit(self, limit: Limit, identity: str) -> Verdict | None:
+    async def hit(self, limit: Limit, identity: str) -> Window | None:
         """Count one request; None when limits are off or the counters cannot be reached."""
         if not self.enabled:
             return None
-        item = self.items[limit.name]
-        window: Window | None
         if self.storage is None:
-            window = self.in_process[limit.name].hit(identity)
-        else:
-            window = await self._shared_hit(limit.name, identity)
-        if window is None:
-            return None
-        return Verdict(
-            limit=item.amount,
-            remaining=window.remaining,
-            reset_time=window.reset_time,
-            window_seconds=item.seconds,
-            allowed=window.allowed,
-        )
+            return self.in_process[limit.name].hit(identity)
+        return await self._shared_hit(limit.name, identity)
 
     async def _shared_hit(self, name: str, identity: str) -> Window | None:
         """Count one request in Redis; None while it cannot be reached."""
@@ -131,22 +103,33 @@ class RateLimiter:
         self._storage_recovered()
         return Window(allowed, max(0, stats.remaining), stats.reset_time)
 
-    async def check(self, limit: Limit, identity: str) -> dict[str, str]:
+    async def check(self, limit: Limit, identity: str) -> list[tuple[bytes, bytes]]:
         """Count one request and return its headers, or raise 429 if it is over the limit."""
-        verdict = await self.hit(limit, identity)
-        if verdict is None:
-            return {}
-        headers = verdict.headers()
-        if not verdict.allowed:
+        window = await self.hit(limit, identity)
+        if window is None:
+            return []
+        item = self.items[limit.name]
+        reset = math.ceil(window.reset_time)
+        if not window.allowed:
+            retry_after = max(1, math.ceil(window.reset_time - time.time()))
             raise RateLimitExceeded(
                 details={
-                    "limit": verdict.limit,
-                    "window_seconds": verdict.window_seconds,
-                    "retry_after": int(headers["Retry-After"]),
+                    "limit": item.amount,
+                    "window_seconds": item.seconds,
+                    "retry_after": retry_after,
                 },
-                headers=headers,
+                headers={
+                    "X-RateLimit-Limit": str(item.amount),
+                    "X-RateLimit-Remaining": str(window.remaining),
+                    "X-RateLimit-Reset": str(reset),
+                    "Retry-After": str(retry_after),
+                },
             )
-        return headers
+        return [
+            (LIMIT_HEADER, self._amounts[limit.name]),
+            (REMAINING_HEADER, str(window.remaining).encode()),
+            (RESET_HEADER, str(reset).encode()),
+        ]
 
     async def ping(self) -> bool:
         """Whether the counters' storage answers now; readiness asks this on every probe."""

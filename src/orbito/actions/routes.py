@@ -4,7 +4,6 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from pydantic import BaseModel
-from starlette.requests import Request
 from starlette.responses import Response
 
 from orbito.actions import service, tools
@@ -32,6 +31,7 @@ from orbito.cache import Caches
 from orbito.context import KEYED_OPERATION, authorize, limit_client, parts
 from orbito.db.engine import Database
 from orbito.errors import ActionLimitExceeded, ActionNotFound, DomainNotFound, InvalidSchema
+from orbito.http.request import ApiRequest
 from orbito.http.routing import PathValue, Routes
 from orbito.jsonbody import read_json_object
 from orbito.openapi import errors, request_body
@@ -133,7 +133,7 @@ def _checked_action_id(action_id: str) -> str:
     responses={200: {"model": ActionRegistered}, **errors(400, 401, ActionLimitExceeded, 413, 429)},
     openapi_extra={**request_body(ActionRegistration), **KEYED_OPERATION},
 )
-async def register_action(request: Request) -> JSONResponse:
+async def register_action(request: ApiRequest) -> JSONResponse:
     holder = await authorize(request, ACTION_REGISTER)
     given = await read_json_object(request)
     action = validate(ActionRegistration, given)
@@ -150,9 +150,9 @@ async def register_action(request: Request) -> JSONResponse:
     responses=_cached_answer_responses(Discovery),
     openapi_extra={"parameters": DISCOVERY_PARAMETERS},
 )
-async def discover_actions(request: Request) -> Response:
+async def discover_actions(request: ApiRequest) -> Response:
     domain, page_path = await _asked_for(request)
-    is_active = request.query_params.get("is_active")
+    is_active = request.query.get("is_active")
     active = True if is_active is None else _BOOLEANS.get(is_active.lower())
     if active is None:
         raise InvalidSchema.single("is_active", "must be true or false")
@@ -166,9 +166,9 @@ async def discover_actions(request: Request) -> Response:
     responses=_cached_answer_responses(ToolExport),
     openapi_extra={"parameters": TOOLS_PARAMETERS},
 )
-async def export_tools(request: Request) -> Response:
+async def export_tools(request: ApiRequest) -> Response:
     domain, page_path = await _asked_for(request)
-    given = request.query_params.get("format")
+    given = request.query.get("format")
     format = tools.MCP if given is None else given.lower()
     if format not in tools.FORMATS:
         raise InvalidSchema.single("format", "must be mcp or openai")
@@ -176,10 +176,10 @@ async def export_tools(request: Request) -> Response:
     return await _cached_answer(request, service.tools_answer(found, format, page_path))
 
 
-async def _asked_for(request: Request) -> tuple[str, str | None]:
+async def _asked_for(request: ApiRequest) -> tuple[str, str | None]:
     """What discovery and tool export share: their limit, then the domain and page path."""
     await limit_client(request, DISCOVERY)
-    query = request.query_params
+    query = request.query
     domain, page_path = query.get("domain"), query.get("page_path")
     if domain is None:
         raise InvalidSchema.single("domain", "the domain query parameter is required")
@@ -192,13 +192,13 @@ async def _asked_for(request: Request) -> tuple[str, str | None]:
     return domain, page_path
 
 
-async def _listing(request: Request, domain: str, active: bool) -> Listing:
+async def _listing(request: ApiRequest, domain: str, active: bool) -> Listing:
     app = parts(request)
     require_verified = app.settings.discovery_require_verified
     return await service.listing(app.db, app.caches, domain, active, require_verified)
 
 
-async def _cached_answer(request: Request, rendered: Rendered) -> Response:
+async def _cached_answer(request: ApiRequest, rendered: Rendered) -> Response:
     """The answer, or 304 when the client holds it already; compressed when accepted."""
     headers = request.headers
     if rendered.matches(headers.get("if-none-match")):
@@ -224,7 +224,7 @@ async def _cached_answer(request: Request, rendered: Rendered) -> Response:
     responses={200: {"model": StatusChanged}, **errors(400, 401, ActionNotFound, 413, 429)},
     openapi_extra={**request_body(StatusChange), **KEYED_OPERATION},
 )
-async def set_status(action_id: ActionIdInPath, request: Request) -> JSONResponse:
+async def set_status(action_id: ActionIdInPath, request: ApiRequest) -> JSONResponse:
     holder = await authorize(request, KEYED)
     change = validate(StatusChange, await read_json_object(request))
     action_id = _checked_action_id(action_id)
@@ -239,7 +239,7 @@ async def set_status(action_id: ActionIdInPath, request: Request) -> JSONRespons
     responses={200: {"model": UsageRecorded}, **errors(400, 401, ActionNotFound, 413, 429)},
     openapi_extra=KEYED_OPERATION,
 )
-async def record_usage(action_id: ActionIdInPath, request: Request) -> JSONResponse:
+async def record_usage(action_id: ActionIdInPath, request: ApiRequest) -> JSONResponse:
     return await _act_on(request, action_id, USAGE, service.record_usage)
 
 
@@ -249,7 +249,7 @@ async def record_usage(action_id: ActionIdInPath, request: Request) -> JSONRespo
     responses={200: {"model": FailureRecorded}, **errors(400, 401, ActionNotFound, 413, 429)},
     openapi_extra={**request_body(FailureReport), **KEYED_OPERATION},
 )
-async def report_failure(action_id: ActionIdInPath, request: Request) -> JSONResponse:
+async def report_failure(action_id: ActionIdInPath, request: ApiRequest) -> JSONResponse:
     holder = await authorize(request, USAGE)
     report = validate(FailureReport, await read_json_object(request))
     action_id = _checked_action_id(action_id)
@@ -263,12 +263,12 @@ async def report_failure(action_id: ActionIdInPath, request: Request) -> JSONRes
     responses={200: {"model": ActionDeleted}, **errors(400, 401, ActionNotFound, 413, 429)},
     openapi_extra=KEYED_OPERATION,
 )
-async def delete_action(action_id: ActionIdInPath, request: Request) -> JSONResponse:
+async def delete_action(action_id: ActionIdInPath, request: ApiRequest) -> JSONResponse:
     return await _act_on(request, action_id, KEYED, service.delete_action)
 
 
 async def _act_on(
-    request: Request,
+    request: ApiRequest,
     action_id: str,
     limit: Limit,
     act: Callable[[Database, Caches, KeyHolder, str], Awaitable[dict]],

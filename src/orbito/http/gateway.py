@@ -9,14 +9,13 @@ import logging
 import time
 from collections.abc import Iterable
 
-from starlette.requests import Request
-
 from orbito.clientip import Network, TrustedProxies, client_ip
 from orbito.errors import OrbitoError, RouteNotFound
 from orbito.http.asgi import Message, Receive, Scope, Send
 from orbito.http.bodies import METHODS_WITH_BODY, ClientGone, buffered
 from orbito.http.cors import CORS_HEADERS, answer_preflight, has_origin
 from orbito.http.dispatch import RouteTable
+from orbito.http.request import ApiRequest
 from orbito.http.requestlog import log_request, request_id_for
 from orbito.http.routing import Declared
 from orbito.logs import request_id_var
@@ -41,21 +40,18 @@ class Gateway:
         headers = scope["headers"]
         request_id = request_id_for(headers)
         ip = client_ip(scope, self.trusted_proxies)
-        state = scope.setdefault("state", {})
-        state["request_id"] = request_id
-        state["client_ip"] = ip
         token = request_id_var.set(request_id)
 
         method, path = scope["method"], scope["path"]
         _drop_trailing_slash(scope)
         # A preflight's answer carries its own CORS headers.
         cross_origin = method != "OPTIONS" and has_origin(headers)
-        reply = _Reply(send, request_id, cross_origin, state)
+        reply = _Reply(send, request_id, cross_origin)
         try:
             if method == "OPTIONS":
                 await answer_preflight(reply, self.allowed(scope["path"]))
             else:
-                await self._answer(scope, receive, reply)
+                await self._answer(scope, receive, reply, ip)
         finally:
             # No status means the client went away before an answer, or a fault cut it short.
             log_request(method, path, reply.status or 500, started, ip)
@@ -65,7 +61,7 @@ class Gateway:
         """The methods `path` takes, for OPTIONS."""
         return self._table.allowed(path)
 
-    async def _answer(self, scope: Scope, receive: Receive, reply: "_Reply") -> None:
+    async def _answer(self, scope: Scope, receive: Receive, reply: "_Reply", ip: str) -> None:
         try:
             if scope["method"] in METHODS_WITH_BODY:
                 receive = await buffered(scope, receive, self.max_body_bytes)
@@ -74,7 +70,7 @@ class Gateway:
                 raise RouteNotFound(details={"path": scope["path"]})
             endpoint, takes_request, values = found
             if takes_request:
-                values["request"] = Request(scope, receive)
+                values["request"] = ApiRequest(scope, receive, ip, reply.headers)
             response = await endpoint(**values)
             await response(scope, receive, reply)
         except ClientGone:
@@ -102,26 +98,23 @@ def _drop_trailing_slash(scope: Scope) -> None:
 
 
 class _Reply:
-    """The `send` the application answers through: it adds our headers and notes the status."""
+    """The `send` the application answers through: it adds our headers and notes the status.
 
-    __slots__ = ("send", "headers", "state", "status")
+    Its headers are the request id's, CORS's, and whatever the route added to them by way of
+    its request (see `ApiRequest.answer_headers`).
+    """
 
-    def __init__(self, send: Send, request_id: str, cross_origin: bool, state: dict) -> None:
+    __slots__ = ("send", "headers", "status")
+
+    def __init__(self, send: Send, request_id: str, cross_origin: bool) -> None:
         self.send = send
         self.headers = [(b"x-request-id", request_id.encode())]
         if cross_origin:
             self.headers += CORS_HEADERS
-        self.state = state
         self.status: int | None = None
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.status = message["status"]
-            # Rate-limit headers, set by the route once the limiter has counted the request.
-            late = self.state.get("response_headers") or {}
-            message["headers"] = [
-                *message.get("headers", ()),
-                *self.headers,
-                *((name.lower().encode(), value.encode()) for name, value in late.items()),
-            ]
+            message["headers"] = [*message.get("headers", ()), *self.headers]
         await self.send(message)

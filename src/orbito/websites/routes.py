@@ -2,11 +2,10 @@
 
 from datetime import timedelta
 
-from starlette.requests import Request
-
 from orbito.actions import owned, series
 from orbito.context import KEYED_OPERATION, authorize, limit_client, parts
 from orbito.errors import DomainAlreadyExists, InvalidSchema, WebsiteNotFound
+from orbito.http.request import ApiRequest
 from orbito.http.routing import Routes
 from orbito.jsonbody import read_json_object
 from orbito.openapi import errors, request_body
@@ -39,7 +38,7 @@ router = Routes("/api/v1/websites", tags=["websites"])
     responses={201: {"model": RegisteredWebsite}, **errors(400, DomainAlreadyExists, 413, 429)},
     openapi_extra=request_body(WebsiteRegistration),
 )
-async def register_website(request: Request) -> JSONResponse:
+async def register_website(request: ApiRequest) -> JSONResponse:
     await limit_client(request, WEBSITE_REGISTER)
     registration = validate(WebsiteRegistration, await read_json_object(request))
     app = parts(request)
@@ -53,7 +52,7 @@ async def register_website(request: Request) -> JSONResponse:
     responses={200: {"model": WebsiteDetails}, **errors(401, WebsiteNotFound, 429)},
     openapi_extra=KEYED_OPERATION,
 )
-async def website_details(website_id: str, request: Request) -> JSONResponse:
+async def website_details(website_id: str, request: ApiRequest) -> JSONResponse:
     holder = await authorize(request, KEYED)
     return JSONResponse(await service.website_details(parts(request).db, holder, website_id))
 
@@ -64,7 +63,7 @@ async def website_details(website_id: str, request: Request) -> JSONResponse:
     responses={200: {"model": WebsiteDetails}, **errors(400, 401, WebsiteNotFound, 413, 429)},
     openapi_extra={**request_body(WebsiteSettings), **KEYED_OPERATION},
 )
-async def change_settings(website_id: str, request: Request) -> JSONResponse:
+async def change_settings(website_id: str, request: ApiRequest) -> JSONResponse:
     holder = await authorize(request, KEYED)
     changed = validate(WebsiteSettings, await read_json_object(request))
     answer = await service.change_settings(
@@ -80,7 +79,7 @@ async def change_settings(website_id: str, request: Request) -> JSONResponse:
     responses={201: {"model": RotatedKey}, **errors(400, 401, WebsiteNotFound, 413, 429)},
     openapi_extra={**request_body(KeyRotation, required=False), **KEYED_OPERATION},
 )
-async def rotate_key(website_id: str, request: Request) -> JSONResponse:
+async def rotate_key(website_id: str, request: ApiRequest) -> JSONResponse:
     holder = await authorize(request, KEYED)
     rotation = validate(KeyRotation, await read_json_object(request, optional=True))
     app = parts(request)
@@ -95,7 +94,7 @@ async def rotate_key(website_id: str, request: Request) -> JSONResponse:
     responses={200: {"model": Verification}, **errors(401, WebsiteNotFound, 429)},
     openapi_extra=KEYED_OPERATION,
 )
-async def verification_state(website_id: str, request: Request) -> JSONResponse:
+async def verification_state(website_id: str, request: ApiRequest) -> JSONResponse:
     holder = await authorize(request, KEYED)
     app = parts(request)
     return JSONResponse(
@@ -109,7 +108,7 @@ async def verification_state(website_id: str, request: Request) -> JSONResponse:
     responses={200: {"model": Verification}, **errors(400, 401, WebsiteNotFound, 413, 429)},
     openapi_extra={**request_body(VerificationCheck, required=False), **KEYED_OPERATION},
 )
-async def check_verification(website_id: str, request: Request) -> JSONResponse:
+async def check_verification(website_id: str, request: ApiRequest) -> JSONResponse:
     holder = await authorize(request, KEYED)
     check = validate(VerificationCheck, await read_json_object(request, optional=True))
     methods = METHODS if check.method is None else (check.method,)
@@ -140,9 +139,9 @@ USAGE_DAYS_PARAMETER = {
     responses={200: {"model": UsageSeries}, **errors(400, 401, WebsiteNotFound, 429)},
     openapi_extra={"parameters": [USAGE_DAYS_PARAMETER], **KEYED_OPERATION},
 )
-async def usage_series(website_id: str, request: Request) -> JSONResponse:
+async def usage_series(website_id: str, request: ApiRequest) -> JSONResponse:
     holder = await authorize(request, KEYED)
-    given = request.query_params.get("days")
+    given = request.query.get("days")
     days = series.DEFAULT_DAYS if given is None else _whole_number(given)
     if days is None or not 1 <= days <= series.MAX_DAYS:
         raise InvalidSchema.single("days", f"must be a whole number from 1 to {series.MAX_DAYS}")
@@ -159,6 +158,6 @@ def _whole_number(text: str) -> int | None:
     responses={200: {"model": OwnedActions}, **errors(401, WebsiteNotFound, 429)},
     openapi_extra=KEYED_OPERATION,
 )
-async def owned_actions(website_id: str, request: Request) -> JSONResponse:
+async def owned_actions(website_id: str, request: ApiRequest) -> JSONResponse:
     holder = await authorize(request, KEYED)
     return JSONResponse(await owned.owned_actions(parts(request).db, holder, website_id))
