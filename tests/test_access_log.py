@@ -1,5 +1,6 @@
 """The access log's line, written straight to the handler, is the line its record would make."""
 
+import asyncio
 import io
 import json
 import logging
@@ -137,3 +138,74 @@ def test_a_lines_time_is_what_datetime_would_write() -> None:
         datetime.fromtimestamp(moment, UTC).isoformat(timespec="milliseconds") for moment in times
     ]
     assert [logs._moment(moment) for moment in times] == expected
+
+
+async def test_lines_from_the_loop_go_out_together_at_its_next_turn(
+    written: io.StringIO,
+) -> None:
+    configure(written)
+
+    for path in ("/first", "/second"):
+        log_request("GET", path, 200, time.perf_counter(), "203.0.113.7")
+    held = written.getvalue()
+    await asyncio.sleep(0)
+
+    assert held == ""
+    assert [line.split(" path=")[1].split()[0] for line in written.getvalue().splitlines()] == [
+        "/first",
+        "/second",
+    ]
+
+
+async def test_a_record_logged_meanwhile_comes_after_the_held_lines(
+    written: io.StringIO,
+) -> None:
+    configure(written)
+
+    log_request("GET", "/held", 200, time.perf_counter(), "203.0.113.7")
+    logging.getLogger("orbito.example").warning("example.event")
+    lines = written.getvalue().splitlines()
+
+    assert len(lines) == 2
+    assert "path=/held" in lines[0]
+    assert "example.event" in lines[1]
+
+
+def test_lines_held_by_a_loop_that_ended_are_written_by_the_next_line(
+    written: io.StringIO,
+) -> None:
+    configure(written)
+
+    loop = asyncio.new_event_loop()
+
+    def answer_and_stop() -> None:
+        log_request("GET", "/in-the-loop", 200, time.perf_counter(), "203.0.113.7")
+        loop.stop()  # the loop ends with this turn: the next never comes
+
+    loop.call_soon(answer_and_stop)
+    loop.run_forever()
+    loop.close()
+    left = written.getvalue()
+    log_request("GET", "/after", 200, time.perf_counter(), "203.0.113.7")
+    lines = written.getvalue().splitlines()
+
+    assert left == ""
+    assert ["path=/in-the-loop" in lines[0], "path=/after" in lines[1]] == [True, True]
+
+
+async def test_flushing_the_handler_writes_what_it_holds(written: io.StringIO) -> None:
+    configure(written)
+    log_request("GET", "/held", 200, time.perf_counter(), "203.0.113.7")
+
+    logging.getLogger("orbito").handlers[0].flush()
+
+    assert "path=/held" in written.getvalue()
+
+
+async def test_a_long_turn_writes_its_lines_in_bounded_batches(written: io.StringIO) -> None:
+    configure(written)
+
+    for n in range(logs.MAX_HELD_LINES + 1):
+        log_request("GET", f"/{n}", 200, time.perf_counter(), "203.0.113.7")
+
+    assert len(written.getvalue().splitlines()) == logs.MAX_HELD_LINES
