@@ -1,9 +1,11 @@
-"""JSON responses serialised with orjson."""
+"""Responses: JSON serialised with orjson, and answers made before they are asked for."""
 
 from typing import Any
 
 import orjson
 from starlette.responses import Response
+
+from orbito.http.request import RawHeaders
 
 
 class JSONResponse(Response):
@@ -11,3 +13,16 @@ class JSONResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
+
+
+class PreparedResponse(Response):
+    """A body and headers made beforehand, sent as they are: nothing is worked out per request.
+
+    The headers are shared by every answer made from them, and never changed.
+    """
+
+    def __init__(self, status_code: int, headers: RawHeaders, body: bytes = b"") -> None:
+        self.status_code = status_code
+        self.background = None
+        self.body = body
+        self.raw_headers = headers

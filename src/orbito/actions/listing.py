@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from orbito.http.request import RawHeaders
 from orbito.timefmt import iso_utc
 
 # Smaller answers go as they are: compressing them saves less than it costs.
@@ -44,19 +45,21 @@ class Rendered:
     etag: str
     _encoded: dict[str, "asyncio.Future[bytes]"] = field(default_factory=dict)
     # Sent with every answer and every 304 for it, encoded once.
-    tag_headers: tuple[tuple[bytes, bytes], ...] = ()
+    tag_headers: RawHeaders = field(default_factory=list)
+    # The whole head of the answer as it stands, uncompressed.
+    headers: RawHeaders = field(default_factory=list)
 
     @classmethod
     def of(cls, answer: dict) -> "Rendered":
         body = orjson.dumps(answer)
         # Weak: the same tag names the answer whatever its encoding.
         etag = f'W/"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
-        tag_headers = (
+        tag_headers = [
             (b"etag", etag.encode()),
             (b"cache-control", b"no-cache"),
             (b"vary", b"Accept-Encoding"),
-        )
-        return cls(body, etag, tag_headers=tag_headers)
+        ]
+        return cls(body, etag, tag_headers=tag_headers, headers=json_head(body, tag_headers))
 
     def compressible(self, accepted: str | None) -> bool:
         """Whether the body is large enough to compress, for a client that may accept it."""
@@ -99,6 +102,15 @@ class Rendered:
             if tag == "*" or tag.removeprefix("W/") == own:
                 return True
         return False
+
+
+def json_head(body: bytes, extra: RawHeaders) -> RawHeaders:
+    """The headers of a JSON answer with this body, then `extra`."""
+    return [
+        (b"content-length", str(len(body)).encode()),
+        (b"content-type", b"application/json"),
+        *extra,
+    ]
 
 
 def preferred_encoding(accepted: str) -> str | None:

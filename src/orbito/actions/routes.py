@@ -7,7 +7,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from orbito.actions import service, tools
-from orbito.actions.listing import Listing, Rendered
+from orbito.actions.listing import Listing, Rendered, json_head
 from orbito.actions.schemas import (
     ACTION_ID_MAX_LENGTH,
     ACTION_ID_PATTERN,
@@ -36,7 +36,7 @@ from orbito.http.routing import PathValue, Routes
 from orbito.jsonbody import read_json_object
 from orbito.openapi import errors, request_body
 from orbito.ratelimit import ACTION_REGISTER, DISCOVERY, KEYED, USAGE, Limit
-from orbito.responses import JSONResponse
+from orbito.responses import JSONResponse, PreparedResponse
 from orbito.validation import validate
 from orbito.websites.domains import InvalidDomain, normalise_domain
 from orbito.websites.repository import KeyHolder
@@ -200,22 +200,17 @@ async def _listing(request: ApiRequest, domain: str, active: bool) -> Listing:
 
 async def _cached_answer(request: ApiRequest, rendered: Rendered) -> Response:
     """The answer, or 304 when the client holds it already; compressed when accepted."""
-    headers = request.headers
-    if rendered.matches(headers.get("if-none-match")):
-        response = Response(status_code=304)
-        response.raw_headers.extend(rendered.tag_headers)
-        return response
-    accepted = headers.get("accept-encoding")
-    encoding = None
-    body = rendered.body
+    if rendered.matches(request.header(b"if-none-match")):
+        return PreparedResponse(304, rendered.tag_headers)
+    accepted = request.header(b"accept-encoding")
     # Most answers are small: they go as they are, without a compression step to wait for.
-    if rendered.compressible(accepted):
-        body, encoding = await rendered.encoded(accepted)
-    response = Response(body, media_type="application/json")
-    response.raw_headers.extend(rendered.tag_headers)
-    if encoding is not None:
-        response.raw_headers.append((b"content-encoding", encoding.encode()))
-    return response
+    if not rendered.compressible(accepted):
+        return PreparedResponse(200, rendered.headers, rendered.body)
+    body, encoding = await rendered.encoded(accepted)
+    if encoding is None:
+        return PreparedResponse(200, rendered.headers, rendered.body)
+    headers = json_head(body, [*rendered.tag_headers, (b"content-encoding", encoding.encode())])
+    return PreparedResponse(200, headers, body)
 
 
 @router.patch(

@@ -1,6 +1,5 @@
 """The request a route is given: Starlette's, with what the gateway learnt of it first."""
 
-from functools import cached_property
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -24,11 +23,21 @@ class ApiRequest(Request):
         super().__init__(scope, receive)
         self.client_ip = client_ip
         self.answer_headers = answer_headers
+        self._query: dict[str, str] | None = None
 
-    @cached_property
+    @property
     def query(self) -> dict[str, str]:
         """The query's values by name; the last of a repeated name, as `query_params` gives."""
-        return query_values(self.scope["query_string"])
+        if self._query is None:
+            self._query = query_values(self.scope["query_string"])
+        return self._query
+
+    def header(self, name: bytes) -> str | None:
+        """The first value of the header `name` (lower case), as `headers.get` gives it."""
+        for given, value in self.scope["headers"]:
+            if given == name:
+                return value.decode("latin-1")  # type: ignore[no-any-return]
+        return None
 
 
 def query_values(query_string: bytes) -> dict[str, str]:
