@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import JSON, Boolean, Date
 
 from orbito.db import sql
-from orbito.db.engine import sqlite_path
+from orbito.db.engine import Batchable, sqlite_path
 from orbito.db.revision import SCHEMA_REVISION, schema_revision
 from orbito.db.sqlite import READER, SQLiteDatabase
 from orbito.db.tables import metadata
@@ -153,3 +153,52 @@ async def test_a_malformed_database_file_is_unavailable_not_a_fault(make_setting
             file.write(bytes(range(256)) * 64)
         with pytest.raises(ServiceUnavailable):
             await database.read(lambda connection: _VERSIONS.all(connection))
+
+
+def _batch_appending(made: list[list[str]]) -> Batchable[str]:
+    """A batchable write that adds versions, noting the versions of each call it was made in."""
+
+    def append_all(connection: sqlite3.Connection, calls: list[tuple[str, ...]]) -> list[str]:
+        made.append([version for (version,) in calls])
+        for (version,) in calls:
+            _add_version(connection, version)
+        return [version for (version,) in calls]
+
+    return Batchable(append_all)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_groups_run_of_one_batchable_write_is_made_in_one_call(settings: Settings) -> None:
+    made: list[list[str]] = []
+    appended = _batch_appending(made)
+    async with _database(settings) as (database, _):
+        # The first write is a group of its own; the rest arrive while it commits.
+        outcomes = await asyncio.gather(
+            database.write(appended, "a"),
+            database.write(appended, "b"),
+            database.write(appended, "c"),
+            database.write(_add_version, "d"),
+            database.write(appended, "e"),
+            database.write(appended, "f"),
+        )
+        versions = await database.read(lambda connection: _VERSIONS.all(connection))
+
+    assert outcomes == ["a", "b", "c", None, "e", "f"]
+    # Never across another write: the group's order is kept.
+    assert made == [["a"], ["b", "c"], ["e", "f"]]
+    assert sorted(version for (version,) in versions) == sorted([SCHEMA_REVISION, *"abcdef"])
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_batch_that_fails_is_made_again_one_write_at_a_time(settings: Settings) -> None:
+    made: list[list[str]] = []
+    appended = _batch_appending(made)
+    async with _database(settings) as (database, _):
+        outcomes = await asyncio.gather(
+            *(database.write(appended, version) for version in ("a", "b", "b", "c")),
+            return_exceptions=True,
+        )
+
+    assert outcomes[:2] == ["a", "b"] and outcomes[3] == "c"
+    assert isinstance(outcomes[2], Exception)
+    assert made == [["a"], ["b", "b", "c"], ["b"], ["b"], ["c"]]

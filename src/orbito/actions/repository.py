@@ -1,9 +1,11 @@
 """Every query on actions."""
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from orbito.db.engine import Batchable
 from orbito.db.sql import Connection, Statement, is_sqlite
 
 # What discovery lists of each action.
@@ -98,35 +100,54 @@ def set_status(
     return _SET_STATUS.run(connection, is_active, now, website_id, action_id) > 0
 
 
-_RECORD_USAGE = Statement(
-    "UPDATE actions SET usage_count = usage_count + 1, last_used = ?, consecutive_failures = 0"
+_RECORD_USES = Statement(
+    "UPDATE actions SET usage_count = usage_count + ?, last_used = ?, consecutive_failures = 0"
     f" WHERE {_ONE_ACTION} RETURNING id, usage_count"
 )
 
 
 def _counter(table: str, key: str) -> Statement:
-    """Adds one to an action's count under a key (its day, a reason) in a table of counts."""
+    """Adds to an action's count under a key (its day, a reason) in a table of counts."""
     return Statement(
-        f"INSERT INTO {table} (action_pk, {key}, count) VALUES (?, ?, 1)"
-        f" ON CONFLICT (action_pk, {key}) DO UPDATE SET count = {table}.count + 1"
+        f"INSERT INTO {table} (action_pk, {key}, count) VALUES (?, ?, ?)"
+        f" ON CONFLICT (action_pk, {key}) DO UPDATE SET count = {table}.count + excluded.count"
     )
 
 
 _COUNT_DAY = _counter("usage_days", "day")
 _COUNT_REASON = _counter("action_failures", "reason")
 
+# A use reported: the website's id, the action's, and when.
+Use = tuple[str, str, datetime]
 
-def record_usage(
-    connection: Connection, website_id: str, action_id: str, now: datetime
-) -> int | None:
-    """Add one use, to the action's count and to its day's, in single statements, so that
-    concurrent reports never share a count."""
-    row = _RECORD_USAGE.one(connection, now, website_id, action_id)
-    if row is None:
-        return None
-    action_pk, usage_count = row
-    _COUNT_DAY.run(connection, action_pk, now.astimezone(UTC).date())
-    return int(usage_count)
+
+def _record_uses(connection: Connection, uses: list[Use]) -> list[int | None]:
+    """Count each use, to its action's count and to its day's, as if one after another.
+
+    Each action's uses are added in one statement, so that concurrent reports never share a
+    count: the n-th of them is answered with the count it made. None for an unknown action.
+    """
+    by_action: dict[tuple[str, str], list[int]] = {}
+    for position, (website_id, action_id, _) in enumerate(uses):
+        by_action.setdefault((website_id, action_id), []).append(position)
+    counts: list[int | None] = [None] * len(uses)
+    for (website_id, action_id), positions in by_action.items():
+        last_used = uses[positions[-1]][2]
+        row = _RECORD_USES.one(connection, len(positions), last_used, website_id, action_id)
+        if row is None:
+            continue
+        action_pk, usage_count = row
+        first = int(usage_count) - len(positions)
+        for made, position in enumerate(positions, 1):
+            counts[position] = first + made
+        days = Counter(uses[position][2].astimezone(UTC).date() for position in positions)
+        for day, added in days.items():
+            _COUNT_DAY.run(connection, action_pk, day, added)
+    return counts
+
+
+# record_usage(connection, website_id, action_id, now) -> the action's count, or None.
+record_usage = Batchable(_record_uses)
 
 
 # Every action of the website with its counts per day from a first day, one row per day used;
@@ -179,7 +200,7 @@ def record_failure(
     row = _RECORD_FAILURE.one(connection, now, reason, message, website_id, action_id)
     if row is None:
         return None
-    _COUNT_REASON.run(connection, row.id, reason)
+    _COUNT_REASON.run(connection, row.id, reason, 1)
     found = _FAILURE_LIMIT.one(connection, website_id)
     limit = None if found is None else found[0]
     switch_off = row.is_active and limit is not None and row.consecutive_failures >= limit

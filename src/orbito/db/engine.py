@@ -9,7 +9,7 @@ statements of `orbito.db.sql`. A unit of work runs in one transaction and is com
 import logging
 import sqlite3
 from collections.abc import Callable
-from typing import Any, NoReturn, Protocol, TypeVar
+from typing import Any, Generic, NoReturn, Protocol, TypeVar
 
 from orbito.errors import InvalidSchema, ServiceUnavailable
 from orbito.logs import Throttle
@@ -19,6 +19,23 @@ log = logging.getLogger("orbito.db")
 
 Result = TypeVar("Result")
 Work = Callable[..., Result]
+
+
+class Batchable(Generic[Result]):
+    """A write that can be made for several callers at once, as if each had made it in turn.
+
+    Called with one caller's arguments, it is the write; `batch` takes the arguments of several
+    callers, in order, and gives each its result. The SQLite writer, which commits the writes
+    that arrive together in one transaction, makes each run of these in the group with one
+    call: a popular action's usage reports become one statement rather than one each.
+    """
+
+    def __init__(self, batch: Callable[[Any, list[tuple[Any, ...]]], list[Result]]) -> None:
+        self.batch = batch
+
+    def __call__(self, connection: Any, *args: Any) -> Result:
+        return self.batch(connection, [args])[0]
+
 
 # Failures that mean the database could not be reached or did not answer in time, as opposed
 # to a fault in a query: these become 503 SERVICE_UNAVAILABLE rather than 500. On SQLite: a

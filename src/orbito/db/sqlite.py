@@ -10,14 +10,23 @@ answered before its group's commit returns.
 """
 
 import asyncio
+import itertools
 import logging
 import os
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from operator import itemgetter
 from typing import Any
 
-from orbito.db.engine import Result, Work, raise_translated, translated, unreachable
+from orbito.db.engine import (
+    Batchable,
+    Result,
+    Work,
+    raise_translated,
+    translated,
+    unreachable,
+)
 from orbito.errors import ServiceUnavailable
 from orbito.settings import Settings
 
@@ -162,7 +171,15 @@ BEGIN_WRITE = "BEGIN IMMEDIATE"
 
 
 def _each(connection: sqlite3.Connection, group: list[Pending]) -> list[Any]:
-    return [work(connection, *args) for work, args, _ in group]
+    """The group's writes in order; each run of one batchable write is made in one call."""
+    results: list[Any] = []
+    for work, run in itertools.groupby(group, key=itemgetter(0)):
+        calls = [args for _, args, _ in run]
+        if isinstance(work, Batchable) and len(calls) > 1:
+            results += work.batch(connection, calls)
+        else:
+            results += [work(connection, *args) for args in calls]
+    return results
 
 
 def _in_transaction(
