@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Boolean, Date
 from orbito.db import sql
 from orbito.db.engine import Batchable, sqlite_path
 from orbito.db.revision import SCHEMA_REVISION, schema_revision
-from orbito.db.sqlite import READER, SQLiteDatabase
+from orbito.db.sqlite import READER, WRITER, WRITER_CACHE_KIB, SQLiteDatabase
 from orbito.db.tables import metadata
 from orbito.db.types import UTCDateTime
 from orbito.errors import ServiceUnavailable
@@ -202,3 +202,17 @@ async def test_a_batch_that_fails_is_made_again_one_write_at_a_time(settings: Se
     assert outcomes[:2] == ["a", "b"] and outcomes[3] == "c"
     assert isinstance(outcomes[2], Exception)
     assert made == [["a"], ["b", "b", "c"], ["b"], ["b"], ["c"]]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_the_writer_keeps_a_small_page_cache_and_the_reader_sqlites_own(
+    settings: Settings,
+) -> None:
+    async with _database(settings) as (database, _):
+        await database.write(_add_version, "cached")
+        sizes = [
+            database._connect(role).execute("PRAGMA cache_size").fetchone()[0]
+            for role in (READER, WRITER)
+        ]
+
+    assert sizes == [-2000, -WRITER_CACHE_KIB]

@@ -54,7 +54,7 @@ async def limit_client(request: ApiRequest, limit: Limit) -> None:
 async def authorize(request: ApiRequest, limit: Limit) -> KeyHolder:
     """Check the key (401), then count the request against `limit` (429)."""
     app = parts(request)
-    holder = await websites.authenticate(app.db, app.caches, request.headers.get("x-api-key"))
+    holder = await websites.authenticate(app.db, app.caches, request.header(b"x-api-key"))
     by_key = limit.counted_by is CountedBy.API_KEY
     await _count(request, limit, holder.key_digest if by_key else request.client_ip)
     return holder

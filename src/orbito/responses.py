@@ -1,5 +1,6 @@
 """Responses: JSON serialised with orjson, and answers made before they are asked for."""
 
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -13,6 +14,16 @@ class JSONResponse(Response):
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
+
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        if headers:
+            super().init_headers(headers)  # the few answers with headers of their own: errors
+            return
+        # What Starlette's makes of a body that is always there: its length and type.
+        self.raw_headers = [
+            (b"content-length", str(len(self.body)).encode()),
+            (b"content-type", b"application/json"),
+        ]
 
 
 class PreparedResponse(Response):

@@ -1,11 +1,14 @@
-"""A route's query values are those Starlette's `QueryParams` would give."""
+"""What routes read of a request, and a JSON answer's head, as Starlette would make them."""
 
 from random import Random
 
+import orjson
 import pytest
 from starlette.datastructures import QueryParams
+from starlette.responses import Response
 
 from orbito.http.request import query_values
+from orbito.responses import JSONResponse
 
 
 @pytest.mark.parametrize(
@@ -31,3 +34,17 @@ def test_any_query_reads_as_starlette_reads_it() -> None:
         text = "".join(random.choice(alphabet) for _ in range(random.randint(0, 16)))
         query = text.encode("utf-8" if random.random() < 0.5 else "latin-1")
         assert query_values(query) == dict(QueryParams(query)), query
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [({"a": 1},), ({"a": 1}, 201), ({"e": 1}, 429, {"Retry-After": "3", "X-RateLimit-Limit": "5"})],
+)
+def test_a_json_answers_head_is_the_one_starlette_would_make(arguments: tuple) -> None:
+    class Starlettes(Response):
+        media_type = "application/json"
+
+        def render(self, content: object) -> bytes:
+            return orjson.dumps(content)
+
+    assert JSONResponse(*arguments).raw_headers == Starlettes(*arguments).raw_headers
