@@ -1,7 +1,17 @@
 """What each process caches, and how soon it sees changes made through another process."""
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
+import pytest
+
+from orbito.actions.service import listing
+from orbito.cache import Caches
+from orbito.db.engine import Database, open_database
+from orbito.settings import Settings
+from orbito.websites.keys import key_digest
+from orbito.websites.service import authenticate
 from tests.conftest import client_for, running_app
 from tests.factories import keyed, register_action, register_website
 
@@ -50,3 +60,83 @@ async def test_a_domain_registered_after_a_404_is_found_at_once(client) -> None:
 
     assert missing.status_code == 404
     assert found.status_code == 200
+
+
+class _PausedReads:
+    """The real database, but each read waits, once done, until the test lets it answer: as a
+    read on PostgreSQL waits on the network while other requests run."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.read_done = asyncio.Event()
+        self.answer = asyncio.Event()
+
+    async def read(self, work: Any, *args: Any) -> Any:
+        result = await self.database.read(work, *args)
+        self.read_done.set()
+        await self.answer.wait()
+        return result
+
+    async def write(self, work: Any, *args: Any) -> Any:
+        return await self.database.write(work, *args)
+
+    async def dispose(self) -> None:
+        await self.database.dispose()
+
+
+async def _read_while(
+    read: Awaitable[Any], paused: _PausedReads, change: Callable[[], None]
+) -> Any:
+    """Start `read`, make `change` once the read has been made, then let the read answer."""
+    task = asyncio.ensure_future(read)
+    await paused.read_done.wait()
+    change()
+    paused.answer.set()
+    return await task
+
+
+@pytest.mark.parametrize("dropped", [True, False])
+async def test_a_key_read_under_way_when_its_entry_is_dropped_is_not_kept(
+    client, settings: Settings, dropped: bool
+) -> None:
+    site = await register_website(client, "shop.example")
+    digest = key_digest(site["api_key"])
+    caches = Caches(60)
+    paused = _PausedReads(open_database(settings))
+    try:
+        holder = await _read_while(
+            authenticate(paused, caches, site["api_key"]),  # type: ignore[arg-type]
+            paused,
+            caches.keys.clear if dropped else lambda: None,  # as a rotation drops them
+        )
+    finally:
+        await paused.dispose()
+
+    assert holder.website_id == site["website_id"]  # the read answers its own request
+    assert (caches.keys.get(digest) is None) is dropped
+
+
+@pytest.mark.parametrize("domain_known", [True, False])
+@pytest.mark.parametrize("dropped", [True, False])
+async def test_a_listing_read_under_way_when_its_entry_is_dropped_is_not_kept(
+    client, settings: Settings, domain_known: bool, dropped: bool
+) -> None:
+    site = await register_website(client, "shop.example")
+    await register_action(client, site["api_key"], "buy")
+    caches = Caches(60)
+    database = open_database(settings)
+    try:
+        if domain_known:
+            await listing(database, caches, "shop.example", True, False)
+            caches.discovery.pop((site["website_id"], True))
+        paused = _PausedReads(database)
+        await _read_while(
+            listing(paused, caches, "shop.example", True, False),  # type: ignore[arg-type]
+            paused,
+            lambda: caches.actions_changed(site["website_id"]) if dropped else None,
+        )
+    finally:
+        await database.dispose()
+
+    kept = caches.discovery.get((site["website_id"], True))
+    assert (kept is None) is dropped

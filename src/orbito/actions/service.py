@@ -106,13 +106,18 @@ async def listing(
         if cached is not None:
             return cached
 
+    domain_ticket = caches.domains.ticket(domain)
+    # Which website the domain is, and so the listing's key, may not be known before the read.
+    listing_ticket = caches.discovery.ticket(
+        None if website is None else (website.website_id, is_active)
+    )
     website, rows = await db.read(_listing, domain, website, is_active)
     if website is None or (require_verified and not website.verified):
         raise DomainNotFound(details={"domain": domain})
     listed = [listed_action(row) for row in rows]
     found = Listing(domain, website.verified, listed)
-    caches.domains.put(domain, website)
-    caches.discovery.put((website.website_id, is_active), found)
+    caches.domains.put(domain, website, domain_ticket)
+    caches.discovery.put((website.website_id, is_active), found, listing_ticket)
     return found
 
 

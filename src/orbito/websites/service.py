@@ -55,10 +55,11 @@ async def authenticate(db: Database, caches: Caches, api_key: str | None) -> Key
     if holder is not None and holder.expires_at is not None and holder.expires_at <= time.time():
         holder = None
     if holder is None:
+        ticket = caches.keys.ticket(digest)
         holder = await db.read(repository.key_holder, digest, utc_now())
         if holder is None:
             raise InvalidApiKey()
-        caches.keys.put(digest, holder)
+        caches.keys.put(digest, holder, ticket)
     return holder
 
 
