@@ -161,6 +161,13 @@ async def test_small_answers_are_sent_as_they_are(client: httpx.AsyncClient, sit
         ("deflate", None),
         ("GZIP;q=0.5", "gzip"),
         ("br;q=nonsense, gzip", "gzip"),
+        # The weight is found wherever it stands among the parameters, spaces or not.
+        ("br;level=1;q=0, gzip", "gzip"),
+        ("br ; q = 0, gzip", "gzip"),
+        # A weight HTTP does not allow refuses its encoding.
+        ("br;q=inf, gzip;q=1e-10", None),
+        ("br;q=1.001, gzip;q=0.001", "gzip"),
+        ("br;q=1.000", "br"),
     ],
 )
 def test_the_encoding_follows_accept_encoding(header: str, chosen: str | None) -> None:
@@ -188,3 +195,25 @@ async def test_a_large_answer_compressed_on_a_thread_is_the_same_answer(make_set
     assert len(raw) > 256 * 1024
     assert [answer.headers["content-encoding"] for answer in answers] == ["br", "gzip", "br"]
     assert all(answer.content == raw for answer in answers)
+
+
+async def test_list_headers_given_on_several_lines_are_read_whole(
+    client: httpx.AsyncClient,
+) -> None:
+    site = await register_website(client, DOMAIN)
+    for number in range(30):
+        await register_action(client, site["api_key"], f"action-{number:02d}")
+    query = {"domain": DOMAIN}
+    tag = (await client.get("/actions", params=query)).headers["etag"]
+
+    revalidated = await client.get(
+        "/actions", params=query, headers=[("If-None-Match", '"other"'), ("If-None-Match", tag)]
+    )
+    compressed = await client.get(
+        "/actions",
+        params=query,
+        headers=[("Accept-Encoding", "identity"), ("Accept-Encoding", "gzip")],
+    )
+
+    assert revalidated.status_code == 304
+    assert compressed.headers["content-encoding"] == "gzip"

@@ -8,6 +8,7 @@ compressed forms, each made the first time a client accepts it.
 import asyncio
 import gzip
 import hashlib
+import re
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -114,22 +115,28 @@ def json_head(body: bytes, extra: RawHeaders) -> RawHeaders:
 
 
 def preferred_encoding(accepted: str) -> str | None:
-    """br, else gzip, when Accept-Encoding takes it with a non-zero weight."""
+    """br, else gzip, when Accept-Encoding takes it with a non-zero weight.
+
+    A weight that is not one HTTP allows (0 to 1, three decimals at most) refuses its encoding:
+    an encoding is sent only where the client plainly takes it.
+    """
     weights: dict[str, float] = {}
     for part in accepted.lower().split(","):
-        name, _, parameters = part.strip().partition(";")
+        name, *parameters = part.split(";")
         weight = 1.0
-        parameter = parameters.strip()
-        if parameter.startswith("q="):
-            try:
-                weight = float(parameter[2:])
-            except ValueError:
-                weight = 0.0
+        for parameter in parameters:
+            key, _, value = parameter.partition("=")
+            if key.strip() == "q":
+                value = value.strip()
+                weight = float(value) if _QVALUE.fullmatch(value) else 0.0
         weights[name.strip()] = weight
     for encoding in _COMPRESSORS:
         if weights.get(encoding, weights.get("*", 0.0)) > 0:
             return encoding
     return None
+
+
+_QVALUE = re.compile(r"0(\.[0-9]{0,3})?|1(\.0{0,3})?")
 
 
 def listed_action(row: Any) -> dict:

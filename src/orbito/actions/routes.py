@@ -200,9 +200,9 @@ async def _listing(request: ApiRequest, domain: str, active: bool) -> Listing:
 
 async def _cached_answer(request: ApiRequest, rendered: Rendered) -> Response:
     """The answer, or 304 when the client holds it already; compressed when accepted."""
-    if rendered.matches(request.header(b"if-none-match")):
+    if rendered.matches(request.list_header(b"if-none-match")):
         return PreparedResponse(304, rendered.tag_headers)
-    accepted = request.header(b"accept-encoding")
+    accepted = request.list_header(b"accept-encoding")
     # Most answers are small: they go as they are, without a compression step to wait for.
     if not rendered.compressible(accepted):
         return PreparedResponse(200, rendered.headers, rendered.body)

@@ -39,6 +39,11 @@ class ApiRequest(Request):
                 return value.decode("latin-1")  # type: ignore[no-any-return]
         return None
 
+    def list_header(self, name: bytes) -> str | None:
+        """A header that holds a list (`If-None-Match`): its lines joined, as HTTP reads them."""
+        values = [value for given, value in self.scope["headers"] if given == name]
+        return b", ".join(values).decode("latin-1") if values else None
+
 
 def query_values(query_string: bytes) -> dict[str, str]:
     """What Starlette's `QueryParams` holds for a query string, read in a quarter of the time.
