@@ -209,3 +209,20 @@ async def test_a_long_turn_writes_its_lines_in_bounded_batches(written: io.Strin
         log_request("GET", f"/{n}", 200, time.perf_counter(), "203.0.113.7")
 
     assert len(written.getvalue().splitlines()) == logs.MAX_HELD_LINES
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_a_line_break_of_any_kind_in_a_value_is_written_escaped(
+    written: io.StringIO, log_format: str
+) -> None:
+    configure(written, log_format=log_format)
+    path = "/a\u0085b\u2028c\u2029d\ne"
+
+    log_request("GET", path, 200, time.perf_counter(), "203.0.113.7")
+    lines = written.getvalue().splitlines()
+
+    assert len(lines) == 1
+    if log_format == "json":
+        assert json.loads(lines[0])["path"] == path
+    else:
+        assert json.loads(lines[0].split(" path=")[1].split(" status=")[0]) == path

@@ -114,7 +114,16 @@ class JSONFormatter(LineFormatter):
         }
         if line.exception:
             document["exception"] = line.exception
-        return orjson.dumps(document, default=str).decode()
+        return _json_line(orjson.dumps(document, default=str).decode())
+
+
+# JSON may hold these raw, but some readers of logs end a line at each of them.
+_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def _json_line(text: str) -> str:
+    """JSON text with the line breaks it may hold raw written as escapes."""
+    return text if text.isascii() else text.translate(_LINE_BREAKS)
 
 
 def _text_value(value: object) -> str:
@@ -122,7 +131,7 @@ def _text_value(value: object) -> str:
     text = str(value)
     if text and not _NEEDS_QUOTES.search(text):
         return text
-    return orjson.dumps(text).decode()
+    return _json_line(orjson.dumps(text).decode())
 
 
 # Anything but visible ASCII, and of that `"`, `=` and `\`: one class, which searches five
