@@ -41,6 +41,8 @@ def test_a_rate_means_what_limits_reads_in_it(text: str) -> None:
         ("1/2years", "at most a year"),
         ("1/13months", "at most a year"),
         ("1/99999999999 years", "at most a year"),
+        ("1000000001/second", "at most 1,000,000,000 requests"),
+        ("9223372036854775807/second", "at most 1,000,000,000 requests"),
     ],
 )
 def test_a_rate_that_is_not_one_limit_of_at_least_one_is_refused(text: str, reason: str) -> None:

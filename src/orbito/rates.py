@@ -18,6 +18,9 @@ SECONDS_IN = {
 }
 # The counters keep their times in four bytes (see orbito.movingwindow).
 LONGEST_WINDOW = SECONDS_IN["year"]
+# Redis counts in 64-bit integers and its scripts in doubles; far above any real limit, and a
+# limit is switched off with ORBITO_RATE_LIMITS_ENABLED, not with a huge number.
+MOST_REQUESTS = 1_000_000_000
 _NOTATION = re.compile(
     r"\s*([0-9]+)\s*(?:/|per)\s*([0-9]+)?\s*(" + "|".join(SECONDS_IN) + r")s?\s*",
     re.IGNORECASE,
@@ -48,6 +51,8 @@ def parse_rate(text: str) -> Rate:
     amount, multiples, unit = int(found[1]), int(found[2] or 1), found[3].lower()
     if amount < 1 or multiples < 1:
         raise ValueError(f"{text!r}: both numbers in a rate limit must be at least 1")
+    if amount > MOST_REQUESTS:
+        raise ValueError(f"{text!r}: a rate limit allows at most {MOST_REQUESTS:,} requests")
     rate = Rate(amount, multiples, unit, text)
     if rate.seconds > LONGEST_WINDOW:
         raise ValueError(f"{text!r}: a rate limit's window is at most a year")
