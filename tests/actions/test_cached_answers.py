@@ -168,6 +168,7 @@ async def test_small_answers_are_sent_as_they_are(client: httpx.AsyncClient, sit
         ("br;q=inf, gzip;q=1e-10", None),
         ("br;q=1.001, gzip;q=0.001", "gzip"),
         ("br;q=1.000", "br"),
+        ("br;q=0;q=1, gzip", "gzip"),
     ],
 )
 def test_the_encoding_follows_accept_encoding(header: str, chosen: str | None) -> None:

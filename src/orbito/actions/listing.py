@@ -117,18 +117,23 @@ def json_head(body: bytes, extra: RawHeaders) -> RawHeaders:
 def preferred_encoding(accepted: str) -> str | None:
     """br, else gzip, when Accept-Encoding takes it with a non-zero weight.
 
-    A weight that is not one HTTP allows (0 to 1, three decimals at most) refuses its encoding:
-    an encoding is sent only where the client plainly takes it.
+    A weight that is not one HTTP allows (0 to 1, three decimals at most, given once) refuses
+    its encoding: an encoding is sent only where the client plainly takes it.
     """
     weights: dict[str, float] = {}
     for part in accepted.lower().split(","):
         name, *parameters = part.split(";")
-        weight = 1.0
-        for parameter in parameters:
-            key, _, value = parameter.partition("=")
-            if key.strip() == "q":
-                value = value.strip()
-                weight = float(value) if _QVALUE.fullmatch(value) else 0.0
+        given = [
+            value.strip()
+            for key, _, value in (parameter.partition("=") for parameter in parameters)
+            if key.strip() == "q"
+        ]
+        if not given:
+            weight = 1.0
+        elif len(given) == 1 and _QVALUE.fullmatch(given[0]):
+            weight = float(given[0])
+        else:
+            weight = 0.0
         weights[name.strip()] = weight
     for encoding in _COMPRESSORS:
         if weights.get(encoding, weights.get("*", 0.0)) > 0:
