@@ -16,10 +16,10 @@ from orbito.settings import Settings
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
-# Attributes every LogRecord has; anything else on a record was passed as a field.
 # Access lines held for the loop's next turn are written at once past this many.
 MAX_HELD_LINES = 512
 
+# Attributes every LogRecord has; anything else on a record was passed as a field.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "request_id"}
 
 
@@ -126,9 +126,8 @@ def _json_line(text: str) -> str:
     return text if text.isascii() else text.translate(_LINE_BREAKS)
 
 
-def _text_value(value: object) -> str:
+def _text_value(text: str) -> str:
     """A value for a key=value line, quoted and escaped when it could break or forge a line."""
-    text = str(value)
     if text and not _NEEDS_QUOTES.search(text):
         return text
     return _json_line(orjson.dumps(text).decode())
@@ -148,7 +147,9 @@ class TextFormatter(LineFormatter):
         if all(texts) and not _NEEDS_QUOTES.search("".join(texts)):
             pairs = " ".join([f"{key}={text}" for key, text in zip(fields, texts, strict=True)])
         else:
-            pairs = " ".join([f"{key}={_text_value(value)}" for key, value in fields.items()])
+            pairs = " ".join(
+                [f"{key}={_text_value(text)}" for key, text in zip(fields, texts, strict=True)]
+            )
         text = f"{_moment(line.created)} {line.level:<7} {line.logger} {line.event} {pairs}"
         text = text.rstrip()
         return f"{text}\n{line.exception}" if line.exception else text

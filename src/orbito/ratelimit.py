@@ -109,7 +109,11 @@ class RateLimiter:
         if window is None:
             return []
         item = self.items[limit.name]
-        reset = math.ceil(window.reset_time)
+        headers = [
+            (LIMIT_HEADER, self._amounts[limit.name]),
+            (REMAINING_HEADER, str(window.remaining).encode()),
+            (RESET_HEADER, str(math.ceil(window.reset_time)).encode()),
+        ]
         if not window.allowed:
             retry_after = max(1, math.ceil(window.reset_time - time.time()))
             raise RateLimitExceeded(
@@ -119,17 +123,11 @@ class RateLimiter:
                     "retry_after": retry_after,
                 },
                 headers={
-                    "X-RateLimit-Limit": str(item.amount),
-                    "X-RateLimit-Remaining": str(window.remaining),
-                    "X-RateLimit-Reset": str(reset),
+                    **{name.decode(): value.decode() for name, value in headers},
                     "Retry-After": str(retry_after),
                 },
             )
-        return [
-            (LIMIT_HEADER, self._amounts[limit.name]),
-            (REMAINING_HEADER, str(window.remaining).encode()),
-            (RESET_HEADER, str(reset).encode()),
-        ]
+        return headers
 
     async def ping(self) -> bool:
         """Whether the counters' storage answers now; readiness asks this on every probe."""

@@ -204,13 +204,12 @@ async def _cached_answer(request: ApiRequest, rendered: Rendered) -> Response:
         return PreparedResponse(304, rendered.tag_headers)
     accepted = request.list_header(b"accept-encoding")
     # Most answers are small: they go as they are, without a compression step to wait for.
-    if not rendered.compressible(accepted):
-        return PreparedResponse(200, rendered.headers, rendered.body)
-    body, encoding = await rendered.encoded(accepted)
-    if encoding is None:
-        return PreparedResponse(200, rendered.headers, rendered.body)
-    headers = json_head(body, [*rendered.tag_headers, (b"content-encoding", encoding.encode())])
-    return PreparedResponse(200, headers, body)
+    if rendered.compressible(accepted):
+        body, encoding = await rendered.encoded(accepted)
+        if encoding is not None:
+            coding = (b"content-encoding", encoding.encode())
+            return PreparedResponse(200, json_head(body, [*rendered.tag_headers, coding]), body)
+    return PreparedResponse(200, rendered.headers, rendered.body)
 
 
 @router.patch(
