@@ -46,8 +46,17 @@ def assert_envelope(answer: bytes, status_line: str, code: str) -> None:
 
 
 @pytest.mark.parametrize("raw", MALFORMED)
-def test_unparseable_requests_get_a_400_envelope(live_server: LiveServer, raw: bytes) -> None:
-    assert_envelope(exchange(live_server, raw), "HTTP/1.1 400 Bad Request", "INVALID_SCHEMA")
+def test_unparseable_requests_get_a_400_envelope_and_an_access_line(
+    live_server: LiveServer, raw: bytes
+) -> None:
+    answer = exchange(live_server, raw)
+    request_id = re.search(rb"x-request-id: (\w+)", answer)
+
+    assert_envelope(answer, "HTTP/1.1 400 Bad Request", "INVALID_SCHEMA")
+    assert request_id is not None
+    [record] = live_server.wait_for_access_records([request_id[1].decode()])
+    assert (record["method"], record["path"], record["status"]) == ("-", "-", 400)
+    assert record["client_ip"] == "127.0.0.1"
 
 
 def test_a_websocket_upgrade_is_answered_as_plain_http_in_the_envelope(

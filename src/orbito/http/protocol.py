@@ -7,13 +7,15 @@ body is written, so that a small answer leaves in one write rather than two.
 """
 
 import asyncio
+import time
 from typing import Any
 
 import orjson
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from orbito.http.cors import EXPOSED_HEADERS
-from orbito.http.requestlog import request_id_for
+from orbito.http.requestlog import log_request, request_id_for
+from orbito.logs import request_id_var
 from orbito.settings import Settings
 
 _BODY = orjson.dumps(
@@ -100,11 +102,12 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
         self._refusal_due = False
         if self.transport.is_closing():
             return
+        request_id = request_id_for([])
         headers = [
             b"HTTP/1.1 400 Bad Request",
             b"content-type: application/json",
             b"content-length: " + str(len(_BODY)).encode(),
-            b"x-request-id: " + request_id_for([]).encode(),
+            b"x-request-id: " + request_id.encode(),
             # Whether the request had an Origin cannot be known: its headers did not parse.
             b"access-control-allow-origin: *",
             b"access-control-expose-headers: " + EXPOSED_HEADERS,
@@ -112,6 +115,14 @@ class EnvelopeHttpToolsProtocol(HttpToolsProtocol):
         ]
         self.transport.write(b"\r\n".join(headers) + b"\r\n\r\n" + _BODY)
         self.transport.close()
+        # Its access line, like any request's; neither its method and path nor a forwarded
+        # client address can be trusted from a request that did not parse.
+        token = request_id_var.set(request_id)
+        try:
+            peer = self.client[0] if self.client else "unknown"
+            log_request("-", "-", 400, time.perf_counter(), peer)
+        finally:
+            request_id_var.reset(token)
 
 
 class _HeadWithBody:
